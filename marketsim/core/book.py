@@ -1,0 +1,170 @@
+"""Book state: resting orders, FIFO price levels, and the two sides of the book.
+
+This module holds state and answers questions about it; it does not decide who trades with
+whom (that is ``matching``). Each level keeps its orders in an ``OrderedDict`` keyed by order
+id: insertion order is time priority, and removing any order (a cancel) is O(1).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections import OrderedDict
+from collections.abc import Iterator
+
+from marketsim.core.types import ASK, BID, BookSide, Side
+
+
+class RestingOrder:
+    """A live order in the book.
+
+    ``qty_lots`` is its open (leaves) quantity and ``filled_lots`` what it has executed so far.
+    """
+
+    __slots__ = ("filled_lots", "order_id", "owner", "post_only", "price_ticks", "qty_lots", "side")
+
+    def __init__(
+        self,
+        order_id: int,
+        owner: str,
+        side: Side,
+        price_ticks: int,
+        qty_lots: int,
+        filled_lots: int,
+        post_only: bool,
+    ) -> None:
+        self.order_id = order_id
+        self.owner = owner
+        self.side = side
+        self.price_ticks = price_ticks
+        self.qty_lots = qty_lots
+        self.filled_lots = filled_lots
+        self.post_only = post_only
+
+    def __repr__(self) -> str:
+        return (
+            f"RestingOrder(order_id={self.order_id}, owner={self.owner!r}, side={self.side!r}, "
+            f"price_ticks={self.price_ticks}, qty_lots={self.qty_lots}, "
+            f"filled_lots={self.filled_lots})"
+        )
+
+
+class Level:
+    """All resting orders at one price on one side, in time priority, with their total."""
+
+    __slots__ = ("is_new", "orders", "price_ticks", "qty_lots", "side")
+
+    def __init__(self, side: BookSide, price_ticks: int) -> None:
+        self.side = side
+        self.price_ticks = price_ticks
+        self.orders: OrderedDict[int, RestingOrder] = OrderedDict()
+        self.qty_lots = 0
+        # True from creation until the engine has published the level's first delta.
+        self.is_new = True
+
+    def __repr__(self) -> str:
+        return (
+            f"Level({self.side!r}, price_ticks={self.price_ticks}, qty_lots={self.qty_lots}, "
+            f"orders={len(self.orders)})"
+        )
+
+
+class BookHalf:
+    """One side of the book: levels by price, plus the prices kept sorted best-last.
+
+    ``keys`` holds the sort key of each level (the price for bids, minus the price for asks) in
+    ascending order, so the best level is always ``keys[-1]`` and removing it is a cheap pop.
+    """
+
+    __slots__ = ("keys", "levels", "side", "sign")
+
+    def __init__(self, side: BookSide) -> None:
+        self.side = side
+        self.sign = 1 if side == BID else -1
+        self.levels: dict[int, Level] = {}
+        self.keys: list[int] = []
+
+    def best_level(self) -> Level | None:
+        """The best level, or None when this side is empty."""
+        keys = self.keys
+        return self.levels[self.sign * keys[-1]] if keys else None
+
+    def level_for(self, price_ticks: int) -> Level:
+        """The level at ``price_ticks``, created (empty) if there is none yet."""
+        level = self.levels.get(price_ticks)
+        if level is None:
+            level = self.levels[price_ticks] = Level(self.side, price_ticks)
+            insort(self.keys, self.sign * price_ticks)
+        return level
+
+    def remove_level(self, price_ticks: int) -> None:
+        """Drop an empty level."""
+        del self.levels[price_ticks]
+        keys = self.keys
+        key = self.sign * price_ticks
+        if keys[-1] == key:
+            keys.pop()
+        else:
+            del keys[bisect_left(keys, key)]
+
+    def iter_levels(self) -> Iterator[Level]:
+        """Levels from best to worst."""
+        levels, sign = self.levels, self.sign
+        for key in reversed(self.keys):
+            yield levels[sign * key]
+
+    def __len__(self) -> int:
+        return len(self.levels)
+
+
+class BookState:
+    """Both sides of one instrument's book plus an index of live orders by id."""
+
+    __slots__ = ("asks", "bids", "orders")
+
+    def __init__(self) -> None:
+        self.bids = BookHalf(BID)
+        self.asks = BookHalf(ASK)
+        self.orders: dict[int, RestingOrder] = {}
+
+    def half(self, side: BookSide) -> BookHalf:
+        """The bid or ask half."""
+        return self.bids if side == BID else self.asks
+
+    def check_integrity(self) -> None:
+        """Raise ``AssertionError`` if any structural invariant of the book is broken.
+
+        Checked: the book is not crossed; keys are sorted, unique and match the levels; no level
+        is empty; each level's total equals the sum of its orders; every order sits on the right
+        side and price with a positive quantity; the id index holds exactly the resting orders.
+        """
+        seen: dict[int, RestingOrder] = {}
+        for half in (self.bids, self.asks):
+            keys = half.keys
+            if keys != sorted(set(keys)):
+                raise AssertionError(f"{half.side} keys not sorted and unique: {keys}")
+            if sorted(half.sign * k for k in keys) != sorted(half.levels):
+                raise AssertionError(f"{half.side} keys do not match levels")
+            book_side_of_order = "buy" if half.side == BID else "sell"
+            for price, level in half.levels.items():
+                if level.price_ticks != price or level.side != half.side:
+                    raise AssertionError(f"level filed under the wrong key: {level!r}")
+                if not level.orders:
+                    raise AssertionError(f"empty level left in the book: {level!r}")
+                total = sum(order.qty_lots for order in level.orders.values())
+                if total != level.qty_lots:
+                    raise AssertionError(f"{level!r} total {level.qty_lots} != orders {total}")
+                for order_id, order in level.orders.items():
+                    if order.order_id != order_id or order.qty_lots <= 0:
+                        raise AssertionError(f"bad order in {level!r}: {order!r}")
+                    if order.side != book_side_of_order or order.price_ticks != price:
+                        raise AssertionError(f"order in the wrong level: {order!r}")
+                    seen[order_id] = order
+        if seen.keys() != self.orders.keys() or any(
+            self.orders[i] is not order for i, order in seen.items()
+        ):
+            raise AssertionError("order index does not match the resting orders")
+        best_bid, best_ask = self.bids.best_level(), self.asks.best_level()
+        if best_bid and best_ask and best_bid.price_ticks >= best_ask.price_ticks:
+            raise AssertionError(
+                f"book crossed at rest: bid {best_bid.price_ticks} >= ask {best_ask.price_ticks}"
+            )

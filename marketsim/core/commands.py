@@ -1,0 +1,133 @@
+"""Commands: the engine's input, in integer ticks and lots, validated when built.
+
+A command that fails validation raises ``InvalidCommandError`` naming the field, the value and
+what was expected, so a malformed command can never reach (and change) a book.
+"""
+
+from __future__ import annotations
+
+from marketsim.core.types import SIDES, TIME_IN_FORCE, Side, TimeInForce
+from marketsim.errors import InvalidCommandError
+
+
+def _check_positive_int(value: object, field_name: str) -> None:
+    if type(value) is not int or value <= 0:
+        raise InvalidCommandError(f"{field_name} must be a positive integer, got {value!r}")
+
+
+def _check_owner(owner: object) -> None:
+    if type(owner) is not str:
+        raise InvalidCommandError(f"owner must be a string, got {owner!r}")
+
+
+def _check_order_id(order_id: object) -> None:
+    if type(order_id) is not int or order_id <= 0:
+        raise InvalidCommandError(f"order_id must be a positive integer, got {order_id!r}")
+
+
+class SubmitOrder:
+    """Submit a new order: a limit order when ``price_ticks`` is set, else a market order.
+
+    ``tif`` is "GTC" (rest until cancelled), "IOC" (cancel what does not fill at once) or "FOK"
+    (fill completely at once or not at all). ``post_only`` orders are rejected if they would
+    take liquidity. ``order_id`` is normally assigned by the book; replay passes it explicitly.
+    """
+
+    __slots__ = ("order_id", "owner", "post_only", "price_ticks", "qty_lots", "side", "tif")
+
+    def __init__(
+        self,
+        side: Side,
+        qty_lots: int,
+        price_ticks: int | None = None,
+        tif: TimeInForce = "GTC",
+        post_only: bool = False,
+        owner: str = "",
+        order_id: int | None = None,
+    ) -> None:
+        if side != "buy" and side != "sell":
+            raise InvalidCommandError(f"side must be one of {SIDES}, got {side!r}")
+        _check_positive_int(qty_lots, "qty_lots")
+        if price_ticks is not None:
+            _check_positive_int(price_ticks, "price_ticks")
+        if tif != "GTC" and tif not in TIME_IN_FORCE:
+            raise InvalidCommandError(f"tif must be one of {TIME_IN_FORCE}, got {tif!r}")
+        if type(post_only) is not bool:
+            raise InvalidCommandError(f"post_only must be True or False, got {post_only!r}")
+        if post_only and (price_ticks is None or tif != "GTC"):
+            raise InvalidCommandError("post_only needs a limit price and tif 'GTC'")
+        _check_owner(owner)
+        if order_id is not None:
+            _check_order_id(order_id)
+        self.side = side
+        self.qty_lots = qty_lots
+        self.price_ticks = price_ticks
+        self.tif = tif
+        self.post_only = post_only
+        self.owner = owner
+        self.order_id = order_id
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"SubmitOrder({fields})"
+
+
+class CancelOrder:
+    """Cancel the open quantity of a live order.
+
+    When ``owner`` is given, the order must belong to that owner (``PermissionDeniedError``
+    otherwise); ``None`` skips the check, as an exchange operator would.
+    """
+
+    __slots__ = ("order_id", "owner")
+
+    def __init__(self, order_id: int, owner: str | None = None) -> None:
+        _check_order_id(order_id)
+        if owner is not None:
+            _check_owner(owner)
+        self.order_id = order_id
+        self.owner = owner
+
+    def __repr__(self) -> str:
+        return f"CancelOrder(order_id={self.order_id!r}, owner={self.owner!r})"
+
+
+class ReplaceOrder:
+    """Change a live order's open quantity and/or price, keeping its order id.
+
+    ``qty_lots`` is the new *open* quantity. Lowering it keeps the order's place in its queue;
+    raising it or changing the price sends the order to the back of the (new) queue, and a new
+    price that crosses the spread trades at once. ``owner`` works as in ``CancelOrder``.
+    """
+
+    __slots__ = ("order_id", "owner", "price_ticks", "qty_lots")
+
+    def __init__(
+        self,
+        order_id: int,
+        qty_lots: int | None = None,
+        price_ticks: int | None = None,
+        owner: str | None = None,
+    ) -> None:
+        _check_order_id(order_id)
+        if owner is not None:
+            _check_owner(owner)
+        if qty_lots is None and price_ticks is None:
+            raise InvalidCommandError("replace needs a new qty, a new price, or both")
+        if qty_lots is not None:
+            _check_positive_int(qty_lots, "qty_lots")
+        if price_ticks is not None:
+            _check_positive_int(price_ticks, "price_ticks")
+        self.order_id = order_id
+        self.qty_lots = qty_lots
+        self.price_ticks = price_ticks
+        self.owner = owner
+
+    def __repr__(self) -> str:
+        return (
+            f"ReplaceOrder(order_id={self.order_id!r}, qty_lots={self.qty_lots!r}, "
+            f"price_ticks={self.price_ticks!r}, owner={self.owner!r})"
+        )
+
+
+Command = SubmitOrder | CancelOrder | ReplaceOrder

@@ -1,0 +1,78 @@
+"""``Exchange``: several instruments, each with its own book, sharing one order-id space."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+
+from marketsim.core.orderbook import OrderBook
+from marketsim.core.types import Instrument
+from marketsim.errors import DuplicateSymbolError, UnknownOrderError, UnknownSymbolError
+
+TickSpec = float | Decimal | str | Instrument
+
+
+class Exchange(Mapping[str, OrderBook]):
+    """A set of order books by symbol; ``exchange["ACME"]`` is an ``OrderBook``.
+
+    >>> ex = Exchange({"ACME": 0.01, "XYZ": 0.05})
+    >>> ex["XYZ"].tick_size
+    Decimal('0.05')
+
+    Order ids are unique across all instruments, so an id alone finds its order.
+    """
+
+    def __init__(self, instruments: Mapping[str, TickSpec] | None = None) -> None:
+        self._books: dict[str, OrderBook] = {}
+        self._next_order_id = itertools.count(1).__next__
+        for symbol, spec in (instruments or {}).items():
+            if isinstance(spec, Instrument):
+                self.add_instrument(spec)
+            else:
+                self.add_instrument(symbol, spec)
+
+    def add_instrument(
+        self,
+        symbol: str | Instrument,
+        tick_size: float | Decimal | str = 0.01,
+        lot_size: float | Decimal | str = 1,
+    ) -> OrderBook:
+        """List a new instrument and return its (empty) book."""
+        instrument = (
+            symbol if isinstance(symbol, Instrument) else Instrument(symbol, tick_size, lot_size)
+        )
+        if instrument.symbol in self._books:
+            raise DuplicateSymbolError(f"instrument {instrument.symbol!r} is already listed")
+        book = OrderBook(instrument, next_order_id=self._next_order_id)
+        self._books[instrument.symbol] = book
+        return book
+
+    def __getitem__(self, symbol: str) -> OrderBook:
+        try:
+            return self._books[symbol]
+        except (KeyError, TypeError):
+            raise UnknownSymbolError(
+                f"unknown symbol {symbol!r}; listed: {', '.join(self._books) or 'none'}"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._books)
+
+    def __len__(self) -> int:
+        return len(self._books)
+
+    @property
+    def instruments(self) -> list[Instrument]:
+        """The listed instruments, in listing order."""
+        return [book.instrument for book in self._books.values()]
+
+    def book_of_order(self, order_id: int) -> OrderBook:
+        """The book in which a live order rests; ``UnknownOrderError`` if there is none."""
+        for book in self._books.values():
+            if order_id in book.engine.book.orders:
+                return book
+        raise UnknownOrderError(f"order {order_id!r} is not live (unknown, filled or cancelled)")
+
+    def __repr__(self) -> str:
+        return f"<Exchange: {', '.join(map(repr, self._books.values())) or 'no instruments'}>"

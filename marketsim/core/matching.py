@@ -1,0 +1,371 @@
+"""The matching engine: applies commands to a book and returns the events they cause.
+
+``MatchingEngine.apply(command, ts_event)`` is the whole interface. It is deterministic (same
+commands and times, same events), single-threaded, and reads no clock. Malformed commands are
+stopped earlier, when they are built; commands that name an unknown order or someone else's
+order raise before any state changes. Everything else is a market outcome and becomes events.
+
+The loops below are written for speed (locals, direct attribute access, no per-fill helper
+calls) because everything in marketsim runs through them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from marketsim.core.book import BookHalf, BookState, Level, RestingOrder
+from marketsim.core.commands import CancelOrder, Command, ReplaceOrder, SubmitOrder
+from marketsim.core.events import (
+    REASON_FOK_UNFILLABLE,
+    REASON_IOC_REMAINDER,
+    REASON_MARKET_REMAINDER,
+    REASON_NO_LIQUIDITY,
+    REASON_POST_ONLY_WOULD_CROSS,
+    REASON_USER,
+    BookDelta,
+    Event,
+    OrderAccepted,
+    OrderCancelled,
+    OrderRejected,
+    OrderReplaced,
+    Trade,
+)
+from marketsim.errors import InvalidCommandError, PermissionDeniedError, UnknownOrderError
+
+
+class MatchingEngine:
+    """Price-time priority matching for one instrument.
+
+    ``next_order_id`` hands out order ids (an exchange shares one source between its books so
+    ids are unique across instruments); commands that carry their own id (replay) bypass it.
+    """
+
+    __slots__ = ("_next_order_id", "_next_trade_id", "book", "seq")
+
+    def __init__(self, next_order_id: Callable[[], int] | None = None) -> None:
+        self.book = BookState()
+        self.seq = 0
+        self._next_order_id = next_order_id or itertools.count(1).__next__
+        self._next_trade_id = itertools.count(1).__next__
+
+    def apply(self, command: Command, ts_event: int) -> list[Event]:
+        """Apply one command at time ``ts_event`` (int ns) and return its batch of events."""
+        kind = type(command)
+        if kind is SubmitOrder:
+            return self.submit(command, ts_event)  # type: ignore[arg-type]
+        if kind is CancelOrder:
+            return self.cancel(command, ts_event)  # type: ignore[arg-type]
+        if kind is ReplaceOrder:
+            return self.replace(command, ts_event)  # type: ignore[arg-type]
+        raise InvalidCommandError(f"not a command: {command!r}")
+
+    def continue_order_ids_after(self, last_order_id: int) -> None:
+        """Hand out ids from ``last_order_id + 1`` on (after a replay with explicit ids)."""
+        self._next_order_id = itertools.count(last_order_id + 1).__next__
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def submit(self, cmd: SubmitOrder, ts_event: int) -> list[Event]:
+        """Match a new order and rest what is left if it is a GTC limit order."""
+        order_id = cmd.order_id
+        if order_id is None:
+            order_id = self._next_order_id()
+        elif order_id in self.book.orders:
+            raise InvalidCommandError(f"order_id {order_id} is already live")
+        side, qty, price, tif = cmd.side, cmd.qty_lots, cmd.price_ticks, cmd.tif
+        opposite = self.book.asks if side == "buy" else self.book.bids
+        order_type = "market" if price is None else "limit"
+
+        reject_reason = None
+        best = opposite.best_level()
+        if best is None:
+            if price is None:
+                reject_reason = REASON_NO_LIQUIDITY
+            elif tif == "FOK":
+                reject_reason = REASON_FOK_UNFILLABLE
+        elif cmd.post_only and _crosses(side, price, best.price_ticks):  # type: ignore[arg-type]
+            reject_reason = REASON_POST_ONLY_WOULD_CROSS
+        elif tif == "FOK" and _fillable_lots(opposite, side, price, qty) < qty:
+            reject_reason = REASON_FOK_UNFILLABLE
+        seq = self.seq + 1
+        if reject_reason is not None:
+            self.seq = seq
+            return [
+                OrderRejected(
+                    seq,
+                    ts_event,
+                    order_id,
+                    cmd.owner,
+                    side,
+                    order_type,
+                    price,
+                    qty,
+                    tif,
+                    cmd.post_only,
+                    reject_reason,
+                )
+            ]
+
+        events: list[Event] = [
+            OrderAccepted(
+                seq,
+                ts_event,
+                order_id,
+                cmd.owner,
+                side,
+                order_type,
+                price,
+                qty,
+                tif,
+                cmd.post_only,
+            )
+        ]
+        self.seq = seq
+        touched: dict[Level, None] = {}
+        leaves = qty
+        if best is not None and (price is None or _crosses(side, price, best.price_ticks)):
+            leaves = self._match(
+                events, touched, opposite, side, price, leaves, order_id, cmd.owner, ts_event
+            )
+        if leaves:
+            if price is None or tif != "GTC":
+                self.seq += 1
+                reason = REASON_MARKET_REMAINDER if price is None else REASON_IOC_REMAINDER
+                events.append(
+                    OrderCancelled(
+                        self.seq, ts_event, order_id, cmd.owner, side, price, leaves, reason
+                    )
+                )
+            else:
+                self._rest(
+                    RestingOrder(
+                        order_id, cmd.owner, side, price, leaves, qty - leaves, cmd.post_only
+                    ),
+                    touched,
+                )
+        if touched:
+            self._emit_deltas(events, touched, ts_event)
+        return events
+
+    def cancel(self, cmd: CancelOrder, ts_event: int) -> list[Event]:
+        """Remove a live order's open quantity from the book."""
+        order = self._live_order(cmd.order_id, cmd.owner)
+        self.seq += 1
+        events: list[Event] = [
+            OrderCancelled(
+                self.seq,
+                ts_event,
+                order.order_id,
+                order.owner,
+                order.side,
+                order.price_ticks,
+                order.qty_lots,
+                REASON_USER,
+            )
+        ]
+        touched = {self._unrest(order): None}
+        self._emit_deltas(events, touched, ts_event)
+        return events
+
+    def replace(self, cmd: ReplaceOrder, ts_event: int) -> list[Event]:
+        """Change a live order's open quantity and/or price (see ``ReplaceOrder``)."""
+        order = self._live_order(cmd.order_id, cmd.owner)
+        old_price, old_qty = order.price_ticks, order.qty_lots
+        new_price = old_price if cmd.price_ticks is None else cmd.price_ticks
+        new_qty = old_qty if cmd.qty_lots is None else cmd.qty_lots
+        keeps_priority = new_price == old_price and new_qty <= old_qty
+        self.seq += 1
+        events: list[Event] = [
+            OrderReplaced(
+                self.seq,
+                ts_event,
+                order.order_id,
+                order.owner,
+                order.side,
+                old_price,
+                old_qty,
+                new_price,
+                new_qty,
+                keeps_priority,
+            )
+        ]
+        half = self.book.bids if order.side == "buy" else self.book.asks
+        level = half.levels[old_price]
+        touched: dict[Level, None] = {level: None}
+        if keeps_priority:
+            level.qty_lots += new_qty - old_qty
+            order.qty_lots = new_qty
+        elif new_price == old_price:
+            level.qty_lots += new_qty - old_qty
+            order.qty_lots = new_qty
+            level.orders.move_to_end(order.order_id)
+        else:
+            self._unrest(order)
+            order.price_ticks, order.qty_lots = new_price, new_qty
+            opposite = self.book.asks if order.side == "buy" else self.book.bids
+            best = opposite.best_level()
+            leaves = new_qty
+            if best is not None and _crosses(order.side, new_price, best.price_ticks):
+                if order.post_only:
+                    # The order already left its old level; a post-only order may not take.
+                    self.seq += 1
+                    events.append(
+                        OrderCancelled(
+                            self.seq,
+                            ts_event,
+                            order.order_id,
+                            order.owner,
+                            order.side,
+                            new_price,
+                            new_qty,
+                            REASON_POST_ONLY_WOULD_CROSS,
+                        )
+                    )
+                    leaves = 0
+                else:
+                    leaves = self._match(
+                        events,
+                        touched,
+                        opposite,
+                        order.side,
+                        new_price,
+                        new_qty,
+                        order.order_id,
+                        order.owner,
+                        ts_event,
+                    )
+                    order.filled_lots += new_qty - leaves
+            if leaves:
+                order.qty_lots = leaves
+                self._rest(order, touched)
+        self._emit_deltas(events, touched, ts_event)
+        return events
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _live_order(self, order_id: int, owner: str | None) -> RestingOrder:
+        order = self.book.orders.get(order_id)
+        if order is None:
+            raise UnknownOrderError(f"order {order_id} is not live (unknown, filled or cancelled)")
+        if owner is not None and owner != order.owner:
+            raise PermissionDeniedError(
+                f"order {order_id} belongs to {order.owner!r}, not to {owner!r}"
+            )
+        return order
+
+    def _match(
+        self,
+        events: list[Event],
+        touched: dict[Level, None],
+        opposite: BookHalf,
+        side: str,
+        limit: int | None,
+        leaves: int,
+        taker_id: int,
+        taker_owner: str,
+        ts_event: int,
+    ) -> int:
+        """Trade ``leaves`` lots against ``opposite`` up to ``limit``; return what is left."""
+        levels, keys, sign = opposite.levels, opposite.keys, opposite.sign
+        index = self.book.orders
+        next_trade_id = self._next_trade_id
+        append = events.append
+        seq = self.seq
+        buying = side == "buy"
+        while leaves and keys:
+            price = sign * keys[-1]
+            if limit is not None and (price > limit if buying else price < limit):
+                break
+            level = levels[price]
+            touched[level] = None
+            orders = level.orders
+            while leaves and orders:
+                maker = next(iter(orders.values()))
+                fill = maker.qty_lots if maker.qty_lots < leaves else leaves
+                seq += 1
+                append(
+                    Trade(
+                        seq,
+                        ts_event,
+                        next_trade_id(),
+                        price,
+                        fill,
+                        side,
+                        maker.order_id,
+                        taker_id,
+                        maker.owner,
+                        taker_owner,
+                    )
+                )
+                leaves -= fill
+                level.qty_lots -= fill
+                maker.filled_lots += fill
+                if fill == maker.qty_lots:
+                    maker.qty_lots = 0
+                    orders.popitem(last=False)
+                    del index[maker.order_id]
+                else:
+                    maker.qty_lots -= fill
+            if not orders:
+                del levels[price]
+                keys.pop()
+        self.seq = seq
+        return leaves
+
+    def _rest(self, order: RestingOrder, touched: dict[Level, None]) -> None:
+        half = self.book.bids if order.side == "buy" else self.book.asks
+        level = half.level_for(order.price_ticks)
+        level.orders[order.order_id] = order
+        level.qty_lots += order.qty_lots
+        self.book.orders[order.order_id] = order
+        touched[level] = None
+
+    def _unrest(self, order: RestingOrder) -> Level:
+        """Take ``order`` out of its level (dropping the level if it empties); return it."""
+        half = self.book.bids if order.side == "buy" else self.book.asks
+        level = half.levels[order.price_ticks]
+        del level.orders[order.order_id]
+        level.qty_lots -= order.qty_lots
+        del self.book.orders[order.order_id]
+        if not level.orders:
+            half.remove_level(order.price_ticks)
+        return level
+
+    def _emit_deltas(self, events: list[Event], touched: dict[Level, None], ts: int) -> None:
+        seq = self.seq
+        append = events.append
+        for level in touched:
+            seq += 1
+            count = len(level.orders)
+            if not count:
+                action = "delete"
+            elif level.is_new:
+                action = "add"
+                level.is_new = False
+            else:
+                action = "update"
+            append(
+                BookDelta(
+                    seq, ts, level.side, level.price_ticks, level.qty_lots, count, action, False
+                )
+            )
+        events[-1].last = True  # type: ignore[union-attr]
+        self.seq = seq
+
+
+def _crosses(side: str, price: int, opposite_price: int) -> bool:
+    """Would a ``side`` order at ``price`` trade against a resting order at ``opposite_price``?"""
+    return price >= opposite_price if side == "buy" else price <= opposite_price
+
+
+def _fillable_lots(opposite: BookHalf, side: str, limit: int | None, wanted: int) -> int:
+    """Lots available to a ``side`` order up to ``limit``, counted until ``wanted`` is reached."""
+    available = 0
+    for level in opposite.iter_levels():
+        if limit is not None and not _crosses(side, limit, level.price_ticks):
+            break
+        available += level.qty_lots
+        if available >= wanted:
+            break
+    return available

@@ -1,0 +1,355 @@
+"""``OrderBook``: one instrument's matching engine with a friendly, notebook-ready face.
+
+It speaks in the numbers people type (prices like 100.05, quantities in shares), converts them
+to integer ticks and lots with validation, keeps the event log, and answers questions about the
+book. Malformed input raises ``InvalidCommandError`` before anything changes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import overload
+
+from marketsim.core import display
+from marketsim.core.book import BookHalf, Level, RestingOrder
+from marketsim.core.commands import CancelOrder, Command, ReplaceOrder, SubmitOrder
+from marketsim.core.events import Event, OrderAccepted, OrderRejected, Trade
+from marketsim.core.matching import MatchingEngine
+from marketsim.core.replay import commands_from_events
+from marketsim.core.results import OrderResult, QueueSpot
+from marketsim.core.types import (
+    BOOK_SIDE_OF,
+    BOOK_SIDES,
+    SIDES,
+    TIME_IN_FORCE,
+    BookSide,
+    Instrument,
+)
+from marketsim.errors import InvalidCommandError
+
+
+class EventLog(Sequence[Event]):
+    """A read-only view of a book's events that remembers which instrument they belong to."""
+
+    __slots__ = ("_events", "instrument")
+
+    def __init__(self, events: list[Event], instrument: Instrument) -> None:
+        self._events = events
+        self.instrument = instrument
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Event]: ...
+    def __getitem__(self, index: int | slice) -> Event | list[Event]:
+        return self._events[index]
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._events)
+
+    def __repr__(self) -> str:
+        return f"<EventLog {self.instrument.symbol}: {len(self._events)} events>"
+
+
+class OrderBook:
+    """A limit order book for one instrument with price-time priority matching.
+
+    >>> book = OrderBook("ACME", tick_size=0.01)
+    >>> book.submit("sell", 10, price=100.05).status
+    'new'
+    >>> book.submit("buy", 4).trades[0].price
+    100.05
+
+    ``ts_event`` (integer nanoseconds) may be passed to every command; without it the book uses
+    a deterministic counter (one more than the last time it saw), never the wall clock.
+    Set ``keep_events=False`` to skip the in-memory event log (results still carry their
+    events), e.g. for long simulations that record elsewhere.
+    """
+
+    def __init__(
+        self,
+        symbol: str | Instrument,
+        tick_size: float | Decimal | str = 0.01,
+        lot_size: float | Decimal | str = 1,
+        *,
+        keep_events: bool = True,
+        next_order_id: Callable[[], int] | None = None,
+    ) -> None:
+        self.instrument = (
+            symbol if isinstance(symbol, Instrument) else Instrument(symbol, tick_size, lot_size)
+        )
+        self.engine = MatchingEngine(next_order_id)
+        self._events: list[Event] | None = [] if keep_events else None
+        self._last_ts = 0
+
+    # -- identity ---------------------------------------------------------------------------
+
+    @property
+    def symbol(self) -> str:
+        """The instrument's symbol."""
+        return self.instrument.symbol
+
+    @property
+    def tick_size(self) -> Decimal:
+        """The price grid step."""
+        return self.instrument.tick_size
+
+    @property
+    def lot_size(self) -> Decimal:
+        """The quantity grid step."""
+        return self.instrument.lot_size
+
+    @property
+    def seq(self) -> int:
+        """Sequence number of the last event (0 before any)."""
+        return self.engine.seq
+
+    @property
+    def events(self) -> EventLog:
+        """The sequence-numbered event log (empty when ``keep_events=False``)."""
+        return EventLog(self._events if self._events is not None else [], self.instrument)
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def submit(
+        self,
+        side: str,
+        qty: float | Decimal,
+        price: float | Decimal | None = None,
+        *,
+        tif: str = "GTC",
+        post_only: bool = False,
+        owner: str = "",
+        ts_event: int | None = None,
+    ) -> OrderResult:
+        """Submit an order: a limit order at ``price``, or a market order when price is None.
+
+        ``side`` is "buy" or "sell"; ``qty`` a positive multiple of the lot size; ``tif`` one of
+        "GTC", "IOC", "FOK"; ``post_only`` orders are rejected rather than take liquidity.
+        """
+        if side not in SIDES:
+            raise InvalidCommandError(f"side must be one of {SIDES}, got {side!r}")
+        if tif not in TIME_IN_FORCE:
+            raise InvalidCommandError(f"tif must be one of {TIME_IN_FORCE}, got {tif!r}")
+        instrument = self.instrument
+        command = SubmitOrder(
+            side,  # type: ignore[arg-type]
+            instrument.qty_to_lots(qty),
+            None if price is None else instrument.price_to_ticks(price),
+            tif,  # type: ignore[arg-type]
+            post_only,
+            owner,
+        )
+        events = self.apply(command, ts_event)
+        order_id = events[0].order_id  # type: ignore[union-attr]
+        return self._result("submit", order_id, events, None)
+
+    def cancel(
+        self, order_id: int, *, owner: str | None = None, ts_event: int | None = None
+    ) -> OrderResult:
+        """Cancel a live order. Unknown, filled or cancelled ids raise ``UnknownOrderError``."""
+        command = CancelOrder(order_id, owner)
+        order = self.engine.book.orders.get(order_id)
+        return self._result("cancel", order_id, self.apply(command, ts_event), order)
+
+    def replace(
+        self,
+        order_id: int,
+        *,
+        qty: float | Decimal | None = None,
+        price: float | Decimal | None = None,
+        owner: str | None = None,
+        ts_event: int | None = None,
+    ) -> OrderResult:
+        """Change a live order's open quantity and/or price, keeping its id.
+
+        Lowering the quantity keeps the order's place in its queue; raising it or changing the
+        price sends the order to the back of the queue, and a new price that crosses trades at
+        once (a post-only order that would cross is cancelled instead).
+        """
+        instrument = self.instrument
+        command = ReplaceOrder(
+            order_id,
+            None if qty is None else instrument.qty_to_lots(qty),
+            None if price is None else instrument.price_to_ticks(price),
+            owner,
+        )
+        order = self.engine.book.orders.get(order_id)
+        return self._result("replace", order_id, self.apply(command, ts_event), order)
+
+    def apply(self, command: Command, ts_event: int | None = None) -> list[Event]:
+        """Apply a tick-level command (see ``marketsim.core.commands``) and return its events."""
+        if ts_event is None:
+            ts_event = self._last_ts + 1
+        elif type(ts_event) is not int or ts_event < 0:
+            raise InvalidCommandError(f"ts_event must be a non-negative int, got {ts_event!r}")
+        events = self.engine.apply(command, ts_event)
+        self._last_ts = ts_event
+        if self._events is not None:
+            self._events.extend(events)
+        return events
+
+    def _result(
+        self, action: str, order_id: int, events: list[Event], order: RestingOrder | None
+    ) -> OrderResult:
+        """Summarise a batch for the order it concerns (``order`` as captured before it)."""
+        book = self.engine.book
+        if order is None:
+            order = book.orders.get(order_id)
+        if order is not None and order_id in book.orders:
+            level = self.engine.book.half(BOOK_SIDE_OF[order.side]).levels[order.price_ticks]
+            spot = QueueSpot(
+                self.instrument.ticks_to_price(order.price_ticks),
+                1 + list(level.orders).index(order_id),
+                len(level.orders),
+            )
+            filled, leaves = order.filled_lots, order.qty_lots
+        else:
+            spot, leaves = None, 0
+            filled = (
+                order.filled_lots
+                if order is not None
+                else sum(e.qty_lots for e in events if isinstance(e, Trade))
+            )
+        return OrderResult(self.instrument, action, order_id, events, filled, leaves, spot)  # type: ignore[arg-type]
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def _half(self, side: str) -> BookHalf:
+        if side not in BOOK_SIDES:
+            raise InvalidCommandError(f"side must be one of {BOOK_SIDES}, got {side!r}")
+        return self.engine.book.half(side)  # type: ignore[arg-type]
+
+    def iter_levels(self, side: BookSide, depth: int | None = None) -> Iterator[Level]:
+        """The levels of one side from best to worst (engine objects, for display code)."""
+        return itertools.islice(self._half(side).iter_levels(), depth)
+
+    @property
+    def best_bid_ticks(self) -> int | None:
+        """Best bid price in ticks, or None."""
+        level = self.engine.book.bids.best_level()
+        return None if level is None else level.price_ticks
+
+    @property
+    def best_ask_ticks(self) -> int | None:
+        """Best ask price in ticks, or None."""
+        level = self.engine.book.asks.best_level()
+        return None if level is None else level.price_ticks
+
+    def _top(self, side: BookSide) -> tuple[float, int | float] | None:
+        level = self._half(side).best_level()
+        if level is None:
+            return None
+        return (
+            self.instrument.ticks_to_price(level.price_ticks),
+            self.instrument.lots_to_qty(level.qty_lots),
+        )
+
+    @property
+    def best_bid(self) -> tuple[float, int | float] | None:
+        """(price, qty) of the best bid, or None when there are no bids."""
+        return self._top("bid")
+
+    @property
+    def best_ask(self) -> tuple[float, int | float] | None:
+        """(price, qty) of the best ask, or None when there are no asks."""
+        return self._top("ask")
+
+    @property
+    def spread(self) -> float | None:
+        """Best ask minus best bid, or None when a side is empty."""
+        bid, ask = self.best_bid_ticks, self.best_ask_ticks
+        return None if bid is None or ask is None else self.instrument.ticks_to_price(ask - bid)
+
+    @property
+    def mid(self) -> float | None:
+        """Midpoint of best bid and ask, or None when a side is empty."""
+        bid, ask = self.best_bid_ticks, self.best_ask_ticks
+        if bid is None or ask is None:
+            return None
+        return round(float((bid + ask) * self.tick_size / 2), self.instrument.price_decimals + 1)
+
+    @property
+    def order_count(self) -> int:
+        """Number of live orders resting in the book."""
+        return len(self.engine.book.orders)
+
+    def levels(
+        self, side: BookSide, depth: int | None = None
+    ) -> list[tuple[float, int | float, int]]:
+        """``[(price, qty, order_count), ...]`` of one side ("bid" or "ask"), best first."""
+        to_price, to_qty = self.instrument.ticks_to_price, self.instrument.lots_to_qty
+        return [
+            (to_price(level.price_ticks), to_qty(level.qty_lots), len(level.orders))
+            for level in self.iter_levels(side, depth)
+        ]
+
+    def queue(self, side: BookSide, price: float | Decimal) -> list[tuple[int, int | float]]:
+        """``[(order_id, leaves_qty), ...]`` at one price level, in time priority."""
+        level = self._half(side).levels.get(self.instrument.price_to_ticks(price))
+        if level is None:
+            return []
+        to_qty = self.instrument.lots_to_qty
+        return [(order.order_id, to_qty(order.qty_lots)) for order in level.orders.values()]
+
+    def check_integrity(self) -> None:
+        """Raise ``AssertionError`` if a structural invariant of the book is broken."""
+        self.engine.book.check_integrity()
+
+    # -- display ----------------------------------------------------------------------------
+
+    def ladder(self, depth: int = 10) -> str:
+        """The top ``depth`` levels as a text ladder (asks above bids) for ``print``."""
+        return display.text_ladder(self, depth)
+
+    def __repr__(self) -> str:
+        return display.summary_line(self)
+
+    def _repr_html_(self) -> str:
+        return display.html_ladder(self)
+
+    # -- replay -----------------------------------------------------------------------------
+
+    @classmethod
+    def replay(
+        cls, events: Iterable[Event], instrument: Instrument | None = None, **book_options
+    ) -> OrderBook:
+        """Rebuild a book from its event log by re-applying the commands the log records.
+
+        Each re-applied command must reproduce exactly the logged events (same seq, trades,
+        deltas); a log that does not is rejected with ``ValueError`` naming the first
+        divergence. ``instrument`` defaults to the one an ``EventLog`` carries.
+        """
+        if instrument is None:
+            if not isinstance(events, EventLog):
+                raise InvalidCommandError("replay needs instrument= unless given an EventLog")
+            instrument = events.instrument
+        logged = list(events)
+        book = cls(instrument, **book_options)
+        position = 0
+        for command, ts_event in commands_from_events(logged):
+            produced = book.apply(command, ts_event)
+            expected = logged[position : position + len(produced)]
+            if produced != expected:
+                raise ValueError(
+                    f"event log diverges at seq {produced[0].seq}: replay produced "
+                    f"{produced!r}, the log has {expected!r}"
+                )
+            position += len(produced)
+        if position != len(logged):
+            raise ValueError(f"event log has {len(logged) - position} events no command explains")
+        book.engine.continue_order_ids_after(
+            max(
+                (e.order_id for e in logged if isinstance(e, OrderAccepted | OrderRejected)),
+                default=0,
+            )
+        )
+        return book
+
+
+__all__ = ["EventLog", "OrderBook"]

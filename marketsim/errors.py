@@ -1,0 +1,44 @@
+"""The exception hierarchy shared by the engine, the server and the clients.
+
+Every error a user can provoke with bad input is a ``ValueError``; the "not found" errors are
+also ``KeyError`` so that ``except KeyError`` keeps working for dictionary-like lookups. The
+server maps each class to one gRPC status code and the clients map the code back, so the same
+``except`` clause works in-process and over the network.
+"""
+
+from __future__ import annotations
+
+
+class MarketsimError(Exception):
+    """Base class of every error raised on purpose by marketsim."""
+
+
+class InvalidCommandError(MarketsimError, ValueError):
+    """A command is malformed: wrong type, bad quantity, price off the tick grid, ...
+
+    Raised before any state changes, so the book is exactly as it was.
+    """
+
+
+class NotFoundError(MarketsimError, KeyError, ValueError):
+    """Something named by the caller does not exist (base of the two lookups below)."""
+
+    def __str__(self) -> str:
+        # KeyError.__str__ would show the message in quotes.
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownOrderError(NotFoundError):
+    """The order id is unknown, or the order is no longer live (filled or cancelled)."""
+
+
+class UnknownSymbolError(NotFoundError):
+    """No instrument with this symbol is listed."""
+
+
+class PermissionDeniedError(MarketsimError, PermissionError):
+    """The caller tried to change an order that belongs to someone else."""
+
+
+class DuplicateSymbolError(InvalidCommandError):
+    """An instrument with this symbol is already listed."""
