@@ -67,7 +67,7 @@ def text_ladder(book: OrderBook, depth: int = 10) -> str:
     body = [line(row) for row in asks] or ["(no asks)".center(total_width)]
     body.append(middle)
     body += [line(row) for row in bids] or ["(no bids)".center(total_width)]
-    return "\n".join([title, line(_HEADER), *body])
+    return "\n".join(row.rstrip() for row in [title, line(_HEADER), *body])
 
 
 _ROW_STYLE = {"ask": "background:#fde2e1;color:#8b1a1a", "bid": "background:#e1f5e4;color:#1a5e2a"}
