@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import overload
 
 from marketsim.core import display
-from marketsim.core.book import BookHalf, Level, RestingOrder
+from marketsim.core.book import BookHalf, Level
 from marketsim.core.commands import CancelOrder, Command, ReplaceOrder, SubmitOrder
 from marketsim.core.events import Event, OrderAccepted, OrderRejected, Trade
 from marketsim.core.matching import MatchingEngine
@@ -110,6 +110,11 @@ class OrderBook:
         return self.engine.seq
 
     @property
+    def last_ts_event(self) -> int:
+        """``ts_event`` of the last command applied (0 before any)."""
+        return self._last_ts
+
+    @property
     def events(self) -> EventLog:
         """The sequence-numbered event log (empty when ``keep_events=False``)."""
         return EventLog(self._events if self._events is not None else [], self.instrument)
@@ -145,17 +150,13 @@ class OrderBook:
             post_only,
             owner,
         )
-        events = self.apply(command, ts_event)
-        order_id = events[0].order_id  # type: ignore[union-attr]
-        return self._result("submit", order_id, events, None)
+        return self.execute(command, ts_event)
 
     def cancel(
         self, order_id: int, *, owner: str | None = None, ts_event: int | None = None
     ) -> OrderResult:
         """Cancel a live order. Unknown, filled or cancelled ids raise ``UnknownOrderError``."""
-        command = CancelOrder(order_id, owner)
-        order = self.engine.book.orders.get(order_id)
-        return self._result("cancel", order_id, self.apply(command, ts_event), order)
+        return self.execute(CancelOrder(order_id, owner), ts_event)
 
     def replace(
         self,
@@ -179,8 +180,7 @@ class OrderBook:
             None if price is None else instrument.price_to_ticks(price),
             owner,
         )
-        order = self.engine.book.orders.get(order_id)
-        return self._result("replace", order_id, self.apply(command, ts_event), order)
+        return self.execute(command, ts_event)
 
     def apply(self, command: Command, ts_event: int | None = None) -> list[Event]:
         """Apply a tick-level command (see ``marketsim.core.commands``) and return its events."""
@@ -194,26 +194,32 @@ class OrderBook:
             self._events.extend(events)
         return events
 
-    def _result(
-        self, action: str, order_id: int, events: list[Event], order: RestingOrder | None
-    ) -> OrderResult:
-        """Summarise a batch for the order it concerns (``order`` as captured before it)."""
+    def execute(self, command: Command, ts_event: int | None = None) -> OrderResult:
+        """Apply a tick-level command and summarise it as an ``OrderResult``."""
         book = self.engine.book
-        if order is None:
-            order = book.orders.get(order_id)
-        if order is not None and order_id in book.orders:
+        if isinstance(command, SubmitOrder):
+            action, before = "submit", None
+            events = self.apply(command, ts_event)
+            order_id = events[0].order_id  # type: ignore[union-attr]
+        else:
+            action = "cancel" if isinstance(command, CancelOrder) else "replace"
+            # Captured first: a cancelled or filled order is gone from the book afterwards.
+            order_id, before = command.order_id, book.orders.get(command.order_id)
+            events = self.apply(command, ts_event)
+        order = book.orders.get(order_id)
+        if order is not None:
             level = self.engine.book.half(BOOK_SIDE_OF[order.side]).levels[order.price_ticks]
-            spot = QueueSpot(
-                self.instrument.ticks_to_price(order.price_ticks),
-                1 + list(level.orders).index(order_id),
-                len(level.orders),
-            )
+            count = len(level.orders)
+            # A new or re-queued order is last; only a kept priority needs a search.
+            last = next(reversed(level.orders)) == order_id
+            position = count if last else 1 + list(level.orders).index(order_id)
+            spot = QueueSpot(self.instrument.ticks_to_price(order.price_ticks), position, count)
             filled, leaves = order.filled_lots, order.qty_lots
         else:
             spot, leaves = None, 0
             filled = (
-                order.filled_lots
-                if order is not None
+                before.filled_lots
+                if before is not None
                 else sum(e.qty_lots for e in events if isinstance(e, Trade))
             )
         return OrderResult(self.instrument, action, order_id, events, filled, leaves, spot)  # type: ignore[arg-type]

@@ -52,14 +52,15 @@ class OrderResult:
     the order has executed, including earlier commands) and ``leaves_qty`` (what is still
     open); ``trades`` (this command's executions as ``Fill`` records); ``events`` (the raw
     batch of engine events); ``queue_spot`` (where the order rests, if it does).
+    ``filled_lots`` and ``leaves_lots`` are the same quantities in integer lots.
     """
 
     __slots__ = (
         "_instrument",
         "action",
         "events",
-        "filled_qty",
-        "leaves_qty",
+        "filled_lots",
+        "leaves_lots",
         "order_id",
         "queue_spot",
         "reason",
@@ -80,8 +81,8 @@ class OrderResult:
         self.action = action
         self.order_id = order_id
         self.events = events
-        self.filled_qty = instrument.lots_to_qty(filled_lots)
-        self.leaves_qty = instrument.lots_to_qty(leaves_lots)
+        self.filled_lots = filled_lots
+        self.leaves_lots = leaves_lots
         self.queue_spot = queue_spot
         self.reason: str | None = None
         self.status: Status
@@ -98,6 +99,16 @@ class OrderResult:
             self.status = "partially_filled"
         else:
             self.status = "new"
+
+    @property
+    def filled_qty(self) -> int | float:
+        """Everything the order has executed so far, in the instrument's quantity units."""
+        return self._instrument.lots_to_qty(self.filled_lots)
+
+    @property
+    def leaves_qty(self) -> int | float:
+        """What is still open in the book, in the instrument's quantity units."""
+        return self._instrument.lots_to_qty(self.leaves_lots)
 
     @property
     def trades(self) -> list[Fill]:
