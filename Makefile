@@ -1,0 +1,38 @@
+# Two entry points on a fresh machine with Python 3.11+: `make demo` and `make test`.
+# Each creates .venv on first use and reinstalls when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint benchmarks clean
+
+demo: $(VENV)/.installed
+	$(BIN)/marketsim demo
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check marketsim tests benchmarks
+	$(BIN)/ruff format --check marketsim tests benchmarks
+
+benchmarks: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/engine.py
+
+$(VENV)/.created:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "marketsim needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.created
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.created
+	$(BIN)/python -m pip install --quiet -e ".[dev,jupyter]"
+	touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .hypothesis

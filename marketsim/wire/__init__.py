@@ -1,0 +1,1 @@
+"""The wire layer: generated protobuf/gRPC code (``v1``) and the core <-> proto ``codec``."""

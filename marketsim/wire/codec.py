@@ -1,0 +1,331 @@
+"""Conversions between the core's values and the wire messages of ``market.proto``.
+
+This is the only module that knows both sides. Events travel in two shapes: an event's
+*payload* is its own message (``Trade``, ``BookDelta``, ...), and an ``Event`` wraps one payload
+in its ``kind`` oneof, under the short name of ``EVENT_TYPE_NAMES`` ("trade", "delta", ...).
+
+Event conversion is table-driven: every core event field is copied to the payload field of
+the same name, through an ``EnumMap`` when the proto field is an enum. The tables are built
+once at import, so encoding an event is a loop of ``setattr`` calls (the fastest way to fill
+a message in Python). Event messages come from the exchange and are trusted; commands come
+from clients and are validated by building the core command, which raises
+``InvalidCommandError`` with a message naming the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+
+from marketsim.core.commands import CancelOrder, Command, ReplaceOrder, SubmitOrder
+from marketsim.core.events import EVENT_TYPE_NAMES, EVENT_TYPES, Event
+from marketsim.core.types import Instrument
+from marketsim.errors import InvalidCommandError
+from marketsim.wire.v1 import market_pb2 as pb
+
+#: Call metadata key that names the owner an order-entry call acts for.
+OWNER_METADATA_KEY: Final = "marketsim-owner"
+
+EventPayload = (
+    pb.OrderAccepted
+    | pb.OrderRejected
+    | pb.Trade
+    | pb.OrderCancelled
+    | pb.OrderReplaced
+    | pb.BookDelta
+)
+CommandRequest = pb.SubmitOrderRequest | pb.CancelOrderRequest | pb.ReplaceOrderRequest
+
+
+class EnumMap:
+    """A two-way map between the core's strings for an enumeration and a proto enum.
+
+    ``to_proto`` is strict: it holds exactly the core's values. ``decode`` turns any proto
+    number into the core's string, except that values the core has no name for (the
+    ``*_UNSPECIFIED`` zero, numbers from a newer proto) come back as their proto label or the
+    bare number, so that core validation rejects them by name.
+    """
+
+    __slots__ = ("enum", "from_proto", "to_proto")
+
+    def __init__(self, enum: EnumTypeWrapper, to_proto: Mapping[str, int]) -> None:
+        self.enum = enum
+        self.to_proto: dict[str, int] = dict(to_proto)
+        self.from_proto: dict[int, str] = {number: label for label, number in enum.items()}
+        self.from_proto.update((number, value) for value, number in to_proto.items())
+
+    def decode(self, number: int) -> str | int:
+        """The core's string for ``number`` (see the class docstring for the others)."""
+        return self.from_proto.get(number, number)
+
+    def __repr__(self) -> str:
+        return f"EnumMap({self.enum.DESCRIPTOR.full_name}, {self.to_proto})"
+
+
+SIDE: Final = EnumMap(pb.Side, {"buy": pb.SIDE_BUY, "sell": pb.SIDE_SELL})
+BOOK_SIDE: Final = EnumMap(pb.BookSide, {"bid": pb.BOOK_SIDE_BID, "ask": pb.BOOK_SIDE_ASK})
+TIME_IN_FORCE: Final = EnumMap(
+    pb.TimeInForce,
+    {"GTC": pb.TIME_IN_FORCE_GTC, "IOC": pb.TIME_IN_FORCE_IOC, "FOK": pb.TIME_IN_FORCE_FOK},
+)
+ORDER_TYPE: Final = EnumMap(
+    pb.OrderType, {"limit": pb.ORDER_TYPE_LIMIT, "market": pb.ORDER_TYPE_MARKET}
+)
+DELTA_ACTION: Final = EnumMap(
+    pb.DeltaAction,
+    {
+        "add": pb.DELTA_ACTION_ADD,
+        "update": pb.DELTA_ACTION_UPDATE,
+        "delete": pb.DELTA_ACTION_DELETE,
+    },
+)
+ORDER_STATUS: Final = EnumMap(
+    pb.OrderStatus,
+    {
+        "new": pb.ORDER_STATUS_NEW,
+        "partially_filled": pb.ORDER_STATUS_PARTIALLY_FILLED,
+        "filled": pb.ORDER_STATUS_FILLED,
+        "cancelled": pb.ORDER_STATUS_CANCELLED,
+        "rejected": pb.ORDER_STATUS_REJECTED,
+    },
+)
+ENUM_MAPS: Final = (SIDE, BOOK_SIDE, TIME_IN_FORCE, ORDER_TYPE, DELTA_ACTION, ORDER_STATUS)
+_ENUM_MAP_OF: Final = {m.enum.DESCRIPTOR.full_name: m for m in ENUM_MAPS}  # by proto enum name
+
+# ---- events ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _EventSpec:
+    """How one core event type maps to its payload message (fields in dataclass order)."""
+
+    core_class: type
+    oneof: str
+    payload_class: type
+    # (field name, enum map or None, whether the proto field tracks presence)
+    fields: tuple[tuple[str, EnumMap | None, bool], ...]
+
+
+def _event_spec(core_class: type) -> _EventSpec:
+    oneof = EVENT_TYPE_NAMES[core_class]
+    payload = pb.Event.DESCRIPTOR.fields_by_name[oneof].message_type
+    fields = []
+    for core_field in dataclasses.fields(core_class):
+        proto_field = payload.fields_by_name[core_field.name]
+        enum_type = proto_field.enum_type
+        enum_map = _ENUM_MAP_OF[enum_type.full_name] if enum_type is not None else None
+        fields.append((core_field.name, enum_map, proto_field.has_presence))
+    return _EventSpec(core_class, oneof, getattr(pb, payload.name), tuple(fields))
+
+
+_SPECS: Final = {core_class: _event_spec(core_class) for core_class in EVENT_TYPES}
+_SPECS_BY_PAYLOAD: Final = {spec.payload_class: spec for spec in _SPECS.values()}
+
+
+def _spec_of(event: Event) -> _EventSpec:
+    spec = _SPECS.get(type(event))
+    if spec is None:
+        raise TypeError(f"not a marketsim event: {event!r}")
+    return spec
+
+
+def _fill(payload: Any, event: Event, spec: _EventSpec) -> None:
+    for name, enum_map, _ in spec.fields:
+        value = getattr(event, name)
+        if value is not None:  # None (a market order's price) leaves an optional field unset
+            setattr(payload, name, value if enum_map is None else enum_map.to_proto[value])
+
+
+def _fill_event(message: pb.Event, event: Event) -> None:
+    spec = _spec_of(event)
+    payload = getattr(message, spec.oneof)
+    payload.SetInParent()  # selects the oneof even if every field has its default value
+    _fill(payload, event, spec)
+
+
+def event_to_proto(event: Event) -> pb.Event:
+    """Encode a core event as an ``Event`` message."""
+    message = pb.Event()
+    _fill_event(message, event)
+    return message
+
+
+def payload_to_proto(event: Event) -> EventPayload:
+    """Encode a core event as its own payload message (``Trade``, ``BookDelta``, ...)."""
+    spec = _spec_of(event)
+    payload = spec.payload_class()
+    _fill(payload, event, spec)
+    return payload
+
+
+def append_events(
+    field: RepeatedCompositeFieldContainer[pb.Event], events: Iterable[Event]
+) -> None:
+    """Encode ``events`` onto the end of a repeated ``Event`` field, e.g. ``EventBatch.events``.
+
+    This is the fast path for batches: each message is built in place, never copied.
+    """
+    add = field.add
+    for event in events:
+        _fill_event(add(), event)
+
+
+def append_payloads(field: RepeatedCompositeFieldContainer[Any], events: Iterable[Event]) -> None:
+    """Encode ``events`` onto the end of a repeated payload field, e.g. ``TradeBatch.trades``.
+
+    Every event must be of the field's message type (``Trade`` events for ``trades``, ...).
+    """
+    add = field.add
+    for event in events:
+        _fill(add(), event, _spec_of(event))
+
+
+def event_from_proto(message: pb.Event | EventPayload) -> Event:
+    """Decode an ``Event`` message, or a bare payload message, into a core event."""
+    if type(message) is pb.Event:
+        kind = message.WhichOneof("kind")
+        if kind is None:
+            raise ValueError("Event message has no event set")
+        message = getattr(message, kind)
+    spec = _SPECS_BY_PAYLOAD[type(message)]
+    values = []
+    for name, enum_map, has_presence in spec.fields:
+        if has_presence and not message.HasField(name):
+            values.append(None)
+        else:
+            value = getattr(message, name)
+            values.append(value if enum_map is None else enum_map.decode(value))
+    return spec.core_class(*values)
+
+
+def events_from_proto(messages: Iterable[pb.Event | EventPayload]) -> list[Event]:
+    """Decode a sequence of ``Event`` or payload messages, e.g. ``EventBatch.events``."""
+    return [event_from_proto(message) for message in messages]
+
+
+# ---- commands ----------------------------------------------------------------------------
+
+# The OrderCommand oneof field that carries each command type.
+_ORDER_COMMAND_FIELDS: Final = {
+    SubmitOrder: "submit",
+    CancelOrder: "cancel",
+    ReplaceOrder: "replace",
+}
+
+
+def command_to_proto(command: Command, symbol: str) -> CommandRequest:
+    """Encode a core command as the request message for ``symbol``.
+
+    The owner is not part of the message (it travels in the call metadata), and neither is
+    an explicit ``SubmitOrder.order_id``: the exchange assigns ids, so that raises.
+    """
+    if isinstance(command, SubmitOrder):
+        if command.order_id is not None:
+            raise InvalidCommandError("order_id is assigned by the exchange and cannot be sent")
+        order_type = "market" if command.price_ticks is None else "limit"
+        return pb.SubmitOrderRequest(
+            symbol=symbol,
+            side=SIDE.to_proto[command.side],
+            order_type=ORDER_TYPE.to_proto[order_type],
+            qty_lots=command.qty_lots,
+            price_ticks=command.price_ticks,
+            tif=TIME_IN_FORCE.to_proto[command.tif],
+            post_only=command.post_only,
+        )
+    if isinstance(command, CancelOrder):
+        return pb.CancelOrderRequest(symbol=symbol, order_id=command.order_id)
+    if isinstance(command, ReplaceOrder):
+        return pb.ReplaceOrderRequest(
+            symbol=symbol,
+            order_id=command.order_id,
+            qty_lots=command.qty_lots,
+            price_ticks=command.price_ticks,
+        )
+    raise TypeError(f"not a marketsim command: {command!r}")
+
+
+def command_from_proto(message: CommandRequest, owner: str) -> Command:
+    """Decode and validate a request message into a core command acting for ``owner``.
+
+    Raises ``InvalidCommandError`` if the message is malformed: an unspecified enum, a zero
+    quantity, a limit order without a price, ... (``message.symbol`` is left to the caller.)
+    """
+    if isinstance(message, pb.SubmitOrderRequest):
+        return _submit_from_proto(message, owner)
+    if isinstance(message, pb.CancelOrderRequest):
+        return CancelOrder(message.order_id, owner=owner)
+    if isinstance(message, pb.ReplaceOrderRequest):
+        return ReplaceOrder(
+            message.order_id,
+            qty_lots=message.qty_lots if message.HasField("qty_lots") else None,
+            price_ticks=message.price_ticks if message.HasField("price_ticks") else None,
+            owner=owner,
+        )
+    raise TypeError(f"not an order-entry request: {type(message).__name__}")
+
+
+def _submit_from_proto(message: pb.SubmitOrderRequest, owner: str) -> SubmitOrder:
+    # The core infers the order type from the price, so it is checked here.
+    order_type = ORDER_TYPE.decode(message.order_type)
+    has_price = message.HasField("price_ticks")
+    if order_type not in ORDER_TYPE.to_proto:
+        raise InvalidCommandError(
+            f"order_type must be ORDER_TYPE_LIMIT or ORDER_TYPE_MARKET, got {order_type}"
+        )
+    if order_type == "limit" and not has_price:
+        raise InvalidCommandError("a limit order needs price_ticks")
+    if order_type == "market" and has_price:
+        raise InvalidCommandError("a market order must not set price_ticks")
+    return SubmitOrder(
+        side=SIDE.decode(message.side),  # type: ignore[arg-type]
+        qty_lots=message.qty_lots,
+        price_ticks=message.price_ticks if has_price else None,
+        tif=TIME_IN_FORCE.decode(message.tif),  # type: ignore[arg-type]
+        post_only=message.post_only,
+        owner=owner,
+    )
+
+
+def order_command_to_proto(command: Command, symbol: str, tag: str = "") -> pb.OrderCommand:
+    """Encode a core command as one entry of an ``OrderEntry`` batch, with its ``tag``."""
+    return pb.OrderCommand(
+        tag=tag, **{_ORDER_COMMAND_FIELDS[type(command)]: command_to_proto(command, symbol)}
+    )
+
+
+def unwrap_order_command(message: pb.OrderCommand) -> CommandRequest:
+    """The request inside an ``OrderCommand``; ``InvalidCommandError`` if it holds none."""
+    field = message.WhichOneof("command")
+    if field is None:
+        raise InvalidCommandError("OrderCommand must set one of submit, cancel or replace")
+    return getattr(message, field)
+
+
+# ---- instruments -------------------------------------------------------------------------
+
+
+def instrument_to_proto(instrument: Instrument) -> pb.Instrument:
+    """Encode an instrument, with tick and lot sizes as plain decimal strings ("0.01")."""
+    return pb.Instrument(
+        symbol=instrument.symbol,
+        tick_size=_decimal_text(instrument.tick_size),
+        lot_size=_decimal_text(instrument.lot_size),
+    )
+
+
+def instrument_from_proto(message: pb.Instrument | pb.AddInstrumentRequest) -> Instrument:
+    """Decode and validate an instrument; an empty ``lot_size`` means 1.
+
+    Raises ``InvalidCommandError`` for an empty symbol or a size that is not a positive number.
+    """
+    return Instrument(message.symbol, message.tick_size, message.lot_size or 1)
+
+
+def _decimal_text(value: Decimal) -> str:
+    # Fixed-point notation: str() would give "1E+1" for some values, which not every client parses.
+    return format(value.normalize(), "f")

@@ -1,0 +1,61 @@
+"""Regenerate the protobuf and gRPC Python code of the wire contract.
+
+Usage (from the repository)::
+
+    python -m marketsim.wire.generate            # rewrite marketsim/wire/v1/market_pb2*.py(i)
+    python -m marketsim.wire.generate --out DIR  # write DIR/marketsim/wire/v1/... instead
+
+The protos are compiled with ``-I protos``, so the generated modules import each other as
+``marketsim.wire.v1.<module>``. The output depends on the exact ``grpcio-tools`` version, which
+is why the dev extra pins it and a test checks that the committed files are up to date.
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib.resources import files
+from pathlib import Path
+
+from grpc_tools import protoc
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PROTO_ROOT = REPO_ROOT / "protos"
+PROTO_FILES = ("marketsim/wire/v1/market.proto",)
+
+
+def generate(out_dir: Path = REPO_ROOT) -> None:
+    """Compile ``PROTO_FILES`` into ``out_dir``, under their package path.
+
+    Raises ``RuntimeError`` if protoc reports an error (it prints the details to stderr).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    well_known_protos = files("grpc_tools") / "_proto"
+    args = [
+        "grpc_tools.protoc",
+        f"-I{PROTO_ROOT}",
+        f"-I{well_known_protos}",
+        f"--python_out={out_dir}",
+        f"--grpc_python_out={out_dir}",
+        f"--pyi_out={out_dir}",
+        *PROTO_FILES,
+    ]
+    if protoc.main(args) != 0:
+        raise RuntimeError(f"protoc failed on {', '.join(PROTO_FILES)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point: ``python -m marketsim.wire.generate [--out DIR]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m marketsim.wire.generate", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=REPO_ROOT,
+        help="root directory to write the package tree into (default: the repository)",
+    )
+    generate(parser.parse_args(argv).out)
+
+
+if __name__ == "__main__":
+    main()

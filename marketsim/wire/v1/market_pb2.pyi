@@ -1,0 +1,440 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Side(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SIDE_UNSPECIFIED: _ClassVar[Side]
+    SIDE_BUY: _ClassVar[Side]
+    SIDE_SELL: _ClassVar[Side]
+
+class BookSide(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BOOK_SIDE_UNSPECIFIED: _ClassVar[BookSide]
+    BOOK_SIDE_BID: _ClassVar[BookSide]
+    BOOK_SIDE_ASK: _ClassVar[BookSide]
+
+class TimeInForce(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TIME_IN_FORCE_UNSPECIFIED: _ClassVar[TimeInForce]
+    TIME_IN_FORCE_GTC: _ClassVar[TimeInForce]
+    TIME_IN_FORCE_IOC: _ClassVar[TimeInForce]
+    TIME_IN_FORCE_FOK: _ClassVar[TimeInForce]
+
+class OrderType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ORDER_TYPE_UNSPECIFIED: _ClassVar[OrderType]
+    ORDER_TYPE_LIMIT: _ClassVar[OrderType]
+    ORDER_TYPE_MARKET: _ClassVar[OrderType]
+
+class DeltaAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DELTA_ACTION_UNSPECIFIED: _ClassVar[DeltaAction]
+    DELTA_ACTION_ADD: _ClassVar[DeltaAction]
+    DELTA_ACTION_UPDATE: _ClassVar[DeltaAction]
+    DELTA_ACTION_DELETE: _ClassVar[DeltaAction]
+
+class OrderStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ORDER_STATUS_UNSPECIFIED: _ClassVar[OrderStatus]
+    ORDER_STATUS_NEW: _ClassVar[OrderStatus]
+    ORDER_STATUS_PARTIALLY_FILLED: _ClassVar[OrderStatus]
+    ORDER_STATUS_FILLED: _ClassVar[OrderStatus]
+    ORDER_STATUS_CANCELLED: _ClassVar[OrderStatus]
+    ORDER_STATUS_REJECTED: _ClassVar[OrderStatus]
+SIDE_UNSPECIFIED: Side
+SIDE_BUY: Side
+SIDE_SELL: Side
+BOOK_SIDE_UNSPECIFIED: BookSide
+BOOK_SIDE_BID: BookSide
+BOOK_SIDE_ASK: BookSide
+TIME_IN_FORCE_UNSPECIFIED: TimeInForce
+TIME_IN_FORCE_GTC: TimeInForce
+TIME_IN_FORCE_IOC: TimeInForce
+TIME_IN_FORCE_FOK: TimeInForce
+ORDER_TYPE_UNSPECIFIED: OrderType
+ORDER_TYPE_LIMIT: OrderType
+ORDER_TYPE_MARKET: OrderType
+DELTA_ACTION_UNSPECIFIED: DeltaAction
+DELTA_ACTION_ADD: DeltaAction
+DELTA_ACTION_UPDATE: DeltaAction
+DELTA_ACTION_DELETE: DeltaAction
+ORDER_STATUS_UNSPECIFIED: OrderStatus
+ORDER_STATUS_NEW: OrderStatus
+ORDER_STATUS_PARTIALLY_FILLED: OrderStatus
+ORDER_STATUS_FILLED: OrderStatus
+ORDER_STATUS_CANCELLED: OrderStatus
+ORDER_STATUS_REJECTED: OrderStatus
+
+class Instrument(_message.Message):
+    __slots__ = ("symbol", "tick_size", "lot_size")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    TICK_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LOT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    tick_size: str
+    lot_size: str
+    def __init__(self, symbol: _Optional[str] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ...) -> None: ...
+
+class ListInstrumentsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListInstrumentsResponse(_message.Message):
+    __slots__ = ("instruments",)
+    INSTRUMENTS_FIELD_NUMBER: _ClassVar[int]
+    instruments: _containers.RepeatedCompositeFieldContainer[Instrument]
+    def __init__(self, instruments: _Optional[_Iterable[_Union[Instrument, _Mapping]]] = ...) -> None: ...
+
+class AddInstrumentRequest(_message.Message):
+    __slots__ = ("symbol", "tick_size", "lot_size")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    TICK_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LOT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    tick_size: str
+    lot_size: str
+    def __init__(self, symbol: _Optional[str] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ...) -> None: ...
+
+class SubmitOrderRequest(_message.Message):
+    __slots__ = ("symbol", "side", "order_type", "qty_lots", "price_ticks", "tif", "post_only", "client_order_id")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    ORDER_TYPE_FIELD_NUMBER: _ClassVar[int]
+    QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    TIF_FIELD_NUMBER: _ClassVar[int]
+    POST_ONLY_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    side: Side
+    order_type: OrderType
+    qty_lots: int
+    price_ticks: int
+    tif: TimeInForce
+    post_only: bool
+    client_order_id: str
+    def __init__(self, symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., qty_lots: _Optional[int] = ..., price_ticks: _Optional[int] = ..., tif: _Optional[_Union[TimeInForce, str]] = ..., post_only: _Optional[bool] = ..., client_order_id: _Optional[str] = ...) -> None: ...
+
+class CancelOrderRequest(_message.Message):
+    __slots__ = ("symbol", "order_id")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    order_id: int
+    def __init__(self, symbol: _Optional[str] = ..., order_id: _Optional[int] = ...) -> None: ...
+
+class ReplaceOrderRequest(_message.Message):
+    __slots__ = ("symbol", "order_id", "qty_lots", "price_ticks")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    order_id: int
+    qty_lots: int
+    price_ticks: int
+    def __init__(self, symbol: _Optional[str] = ..., order_id: _Optional[int] = ..., qty_lots: _Optional[int] = ..., price_ticks: _Optional[int] = ...) -> None: ...
+
+class OrderAck(_message.Message):
+    __slots__ = ("order_id", "status", "reason", "filled_lots", "leaves_lots", "events", "client_order_id", "tag", "error")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FILLED_LOTS_FIELD_NUMBER: _ClassVar[int]
+    LEAVES_LOTS_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    order_id: int
+    status: OrderStatus
+    reason: str
+    filled_lots: int
+    leaves_lots: int
+    events: _containers.RepeatedCompositeFieldContainer[Event]
+    client_order_id: str
+    tag: str
+    error: CommandError
+    def __init__(self, order_id: _Optional[int] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., reason: _Optional[str] = ..., filled_lots: _Optional[int] = ..., leaves_lots: _Optional[int] = ..., events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., client_order_id: _Optional[str] = ..., tag: _Optional[str] = ..., error: _Optional[_Union[CommandError, _Mapping]] = ...) -> None: ...
+
+class CommandError(_message.Message):
+    __slots__ = ("code", "message")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+
+class OrderCommand(_message.Message):
+    __slots__ = ("tag", "submit", "cancel", "replace")
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    SUBMIT_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_FIELD_NUMBER: _ClassVar[int]
+    REPLACE_FIELD_NUMBER: _ClassVar[int]
+    tag: str
+    submit: SubmitOrderRequest
+    cancel: CancelOrderRequest
+    replace: ReplaceOrderRequest
+    def __init__(self, tag: _Optional[str] = ..., submit: _Optional[_Union[SubmitOrderRequest, _Mapping]] = ..., cancel: _Optional[_Union[CancelOrderRequest, _Mapping]] = ..., replace: _Optional[_Union[ReplaceOrderRequest, _Mapping]] = ...) -> None: ...
+
+class OrderEntryRequest(_message.Message):
+    __slots__ = ("commands",)
+    COMMANDS_FIELD_NUMBER: _ClassVar[int]
+    commands: _containers.RepeatedCompositeFieldContainer[OrderCommand]
+    def __init__(self, commands: _Optional[_Iterable[_Union[OrderCommand, _Mapping]]] = ...) -> None: ...
+
+class OrderEntryResponse(_message.Message):
+    __slots__ = ("acks",)
+    ACKS_FIELD_NUMBER: _ClassVar[int]
+    acks: _containers.RepeatedCompositeFieldContainer[OrderAck]
+    def __init__(self, acks: _Optional[_Iterable[_Union[OrderAck, _Mapping]]] = ...) -> None: ...
+
+class OrderAccepted(_message.Message):
+    __slots__ = ("seq", "ts_event", "order_id", "owner", "side", "order_type", "price_ticks", "qty_lots", "tif", "post_only")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TS_EVENT_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    ORDER_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    TIF_FIELD_NUMBER: _ClassVar[int]
+    POST_ONLY_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    ts_event: int
+    order_id: int
+    owner: str
+    side: Side
+    order_type: OrderType
+    price_ticks: int
+    qty_lots: int
+    tif: TimeInForce
+    post_only: bool
+    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., order_id: _Optional[int] = ..., owner: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., tif: _Optional[_Union[TimeInForce, str]] = ..., post_only: _Optional[bool] = ...) -> None: ...
+
+class OrderRejected(_message.Message):
+    __slots__ = ("seq", "ts_event", "order_id", "owner", "side", "order_type", "price_ticks", "qty_lots", "tif", "post_only", "reason")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TS_EVENT_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    ORDER_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    TIF_FIELD_NUMBER: _ClassVar[int]
+    POST_ONLY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    ts_event: int
+    order_id: int
+    owner: str
+    side: Side
+    order_type: OrderType
+    price_ticks: int
+    qty_lots: int
+    tif: TimeInForce
+    post_only: bool
+    reason: str
+    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., order_id: _Optional[int] = ..., owner: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., tif: _Optional[_Union[TimeInForce, str]] = ..., post_only: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class Trade(_message.Message):
+    __slots__ = ("seq", "ts_event", "trade_id", "price_ticks", "qty_lots", "aggressor_side", "maker_order_id", "taker_order_id", "maker_owner", "taker_owner")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TS_EVENT_FIELD_NUMBER: _ClassVar[int]
+    TRADE_ID_FIELD_NUMBER: _ClassVar[int]
+    PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    AGGRESSOR_SIDE_FIELD_NUMBER: _ClassVar[int]
+    MAKER_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    TAKER_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    MAKER_OWNER_FIELD_NUMBER: _ClassVar[int]
+    TAKER_OWNER_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    ts_event: int
+    trade_id: int
+    price_ticks: int
+    qty_lots: int
+    aggressor_side: Side
+    maker_order_id: int
+    taker_order_id: int
+    maker_owner: str
+    taker_owner: str
+    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., trade_id: _Optional[int] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., aggressor_side: _Optional[_Union[Side, str]] = ..., maker_order_id: _Optional[int] = ..., taker_order_id: _Optional[int] = ..., maker_owner: _Optional[str] = ..., taker_owner: _Optional[str] = ...) -> None: ...
+
+class OrderCancelled(_message.Message):
+    __slots__ = ("seq", "ts_event", "order_id", "owner", "side", "price_ticks", "qty_lots", "reason")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TS_EVENT_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    ts_event: int
+    order_id: int
+    owner: str
+    side: Side
+    price_ticks: int
+    qty_lots: int
+    reason: str
+    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., order_id: _Optional[int] = ..., owner: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class OrderReplaced(_message.Message):
+    __slots__ = ("seq", "ts_event", "order_id", "owner", "side", "old_price_ticks", "old_qty_lots", "price_ticks", "qty_lots", "priority_kept")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TS_EVENT_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    OLD_PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    OLD_QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_KEPT_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    ts_event: int
+    order_id: int
+    owner: str
+    side: Side
+    old_price_ticks: int
+    old_qty_lots: int
+    price_ticks: int
+    qty_lots: int
+    priority_kept: bool
+    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., order_id: _Optional[int] = ..., owner: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., old_price_ticks: _Optional[int] = ..., old_qty_lots: _Optional[int] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., priority_kept: _Optional[bool] = ...) -> None: ...
+
+class BookDelta(_message.Message):
+    __slots__ = ("seq", "ts_event", "side", "price_ticks", "qty_lots", "order_count", "action", "last")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TS_EVENT_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    ORDER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    LAST_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    ts_event: int
+    side: BookSide
+    price_ticks: int
+    qty_lots: int
+    order_count: int
+    action: DeltaAction
+    last: bool
+    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., side: _Optional[_Union[BookSide, str]] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., order_count: _Optional[int] = ..., action: _Optional[_Union[DeltaAction, str]] = ..., last: _Optional[bool] = ...) -> None: ...
+
+class Event(_message.Message):
+    __slots__ = ("accepted", "rejected", "trade", "cancelled", "replaced", "delta")
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    TRADE_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    REPLACED_FIELD_NUMBER: _ClassVar[int]
+    DELTA_FIELD_NUMBER: _ClassVar[int]
+    accepted: OrderAccepted
+    rejected: OrderRejected
+    trade: Trade
+    cancelled: OrderCancelled
+    replaced: OrderReplaced
+    delta: BookDelta
+    def __init__(self, accepted: _Optional[_Union[OrderAccepted, _Mapping]] = ..., rejected: _Optional[_Union[OrderRejected, _Mapping]] = ..., trade: _Optional[_Union[Trade, _Mapping]] = ..., cancelled: _Optional[_Union[OrderCancelled, _Mapping]] = ..., replaced: _Optional[_Union[OrderReplaced, _Mapping]] = ..., delta: _Optional[_Union[BookDelta, _Mapping]] = ...) -> None: ...
+
+class GetBookRequest(_message.Message):
+    __slots__ = ("symbol", "depth")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    DEPTH_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    depth: int
+    def __init__(self, symbol: _Optional[str] = ..., depth: _Optional[int] = ...) -> None: ...
+
+class PriceLevel(_message.Message):
+    __slots__ = ("price_ticks", "qty_lots", "order_count")
+    PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    ORDER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    price_ticks: int
+    qty_lots: int
+    order_count: int
+    def __init__(self, price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., order_count: _Optional[int] = ...) -> None: ...
+
+class BookSnapshot(_message.Message):
+    __slots__ = ("symbol", "seq", "ts_event", "bids", "asks", "tick_size", "lot_size")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TS_EVENT_FIELD_NUMBER: _ClassVar[int]
+    BIDS_FIELD_NUMBER: _ClassVar[int]
+    ASKS_FIELD_NUMBER: _ClassVar[int]
+    TICK_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LOT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    seq: int
+    ts_event: int
+    bids: _containers.RepeatedCompositeFieldContainer[PriceLevel]
+    asks: _containers.RepeatedCompositeFieldContainer[PriceLevel]
+    tick_size: str
+    lot_size: str
+    def __init__(self, symbol: _Optional[str] = ..., seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., bids: _Optional[_Iterable[_Union[PriceLevel, _Mapping]]] = ..., asks: _Optional[_Iterable[_Union[PriceLevel, _Mapping]]] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ...) -> None: ...
+
+class StreamBookRequest(_message.Message):
+    __slots__ = ("symbol", "depth")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    DEPTH_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    depth: int
+    def __init__(self, symbol: _Optional[str] = ..., depth: _Optional[int] = ...) -> None: ...
+
+class BookDeltas(_message.Message):
+    __slots__ = ("prev_seq", "seq", "deltas")
+    PREV_SEQ_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    DELTAS_FIELD_NUMBER: _ClassVar[int]
+    prev_seq: int
+    seq: int
+    deltas: _containers.RepeatedCompositeFieldContainer[BookDelta]
+    def __init__(self, prev_seq: _Optional[int] = ..., seq: _Optional[int] = ..., deltas: _Optional[_Iterable[_Union[BookDelta, _Mapping]]] = ...) -> None: ...
+
+class BookUpdate(_message.Message):
+    __slots__ = ("snapshot", "deltas")
+    SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    DELTAS_FIELD_NUMBER: _ClassVar[int]
+    snapshot: BookSnapshot
+    deltas: BookDeltas
+    def __init__(self, snapshot: _Optional[_Union[BookSnapshot, _Mapping]] = ..., deltas: _Optional[_Union[BookDeltas, _Mapping]] = ...) -> None: ...
+
+class StreamTradesRequest(_message.Message):
+    __slots__ = ("symbol",)
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    def __init__(self, symbol: _Optional[str] = ...) -> None: ...
+
+class TradeBatch(_message.Message):
+    __slots__ = ("symbol", "trades")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    TRADES_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    trades: _containers.RepeatedCompositeFieldContainer[Trade]
+    def __init__(self, symbol: _Optional[str] = ..., trades: _Optional[_Iterable[_Union[Trade, _Mapping]]] = ...) -> None: ...
+
+class StreamEventsRequest(_message.Message):
+    __slots__ = ("symbol",)
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    def __init__(self, symbol: _Optional[str] = ...) -> None: ...
+
+class EventBatch(_message.Message):
+    __slots__ = ("symbol", "events")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    events: _containers.RepeatedCompositeFieldContainer[Event]
+    def __init__(self, symbol: _Optional[str] = ..., events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ...) -> None: ...
