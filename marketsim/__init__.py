@@ -1,13 +1,25 @@
 """marketsim: explore and teach how electronic markets work.
 
-The matching core (``OrderBook``, ``Exchange``) needs only the standard library and is
-imported eagerly; the network, frames and plotting layers are imported on first use.
+    import marketsim as ms
+    market = ms.launch({"ACME": 0.01})      # a gRPC market on a background thread
+    client = market.client()
+    client.submit("ACME", "sell", 10, 100.05)
+    client.book("ACME")
+    market.stop()
+
+The matching core (``OrderBook``, ``Exchange``) needs only the standard library and is imported
+eagerly; the network layer (``launch``, the clients) is imported on first use, so
+``import marketsim`` stays light.
 """
+
+from importlib import import_module
+from typing import Any
 
 from marketsim.core import Exchange, Instrument, OrderBook, OrderResult
 from marketsim.errors import (
     InvalidCommandError,
     MarketsimError,
+    MarketUnavailableError,
     NotFoundError,
     PermissionDeniedError,
     UnknownOrderError,
@@ -16,10 +28,34 @@ from marketsim.errors import (
 
 __version__ = "0.1.0"
 
+# Public names that live in modules importing grpc, loaded on first access.
+_LAZY = {
+    "launch": "marketsim.session",
+    "Market": "marketsim.session",
+    "MarketClient": "marketsim.client",
+    "AsyncMarketClient": "marketsim.client",
+    "MarketServer": "marketsim.server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'marketsim' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
+    "AsyncMarketClient",
     "Exchange",
     "Instrument",
     "InvalidCommandError",
+    "Market",
+    "MarketClient",
+    "MarketServer",
+    "MarketUnavailableError",
     "MarketsimError",
     "NotFoundError",
     "OrderBook",
@@ -27,4 +63,5 @@ __all__ = [
     "PermissionDeniedError",
     "UnknownOrderError",
     "UnknownSymbolError",
+    "launch",
 ]

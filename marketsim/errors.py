@@ -42,3 +42,7 @@ class PermissionDeniedError(MarketsimError, PermissionError):
 
 class DuplicateSymbolError(InvalidCommandError):
     """An instrument with this symbol is already listed."""
+
+
+class MarketUnavailableError(MarketsimError, ConnectionError):
+    """The market server cannot be reached (not started yet, stopped, or unreachable)."""

@@ -6,7 +6,9 @@ what was expected, so a malformed command can never reach (and change) a book.
 
 from __future__ import annotations
 
-from marketsim.core.types import SIDES, TIME_IN_FORCE, Side, TimeInForce
+from decimal import Decimal
+
+from marketsim.core.types import SIDES, TIME_IN_FORCE, Instrument, Side, TimeInForce
 from marketsim.errors import InvalidCommandError
 
 
@@ -131,3 +133,41 @@ class ReplaceOrder:
 
 
 Command = SubmitOrder | CancelOrder | ReplaceOrder
+
+
+def submit_in_units(
+    instrument: Instrument,
+    side: str,
+    qty: float | Decimal,
+    price: float | Decimal | None = None,
+    tif: str = "GTC",
+    post_only: bool = False,
+    owner: str = "",
+) -> SubmitOrder:
+    """A ``SubmitOrder`` from a price and quantity in the instrument's units, validated."""
+    if side not in SIDES:
+        raise InvalidCommandError(f"side must be one of {SIDES}, got {side!r}")
+    return SubmitOrder(
+        side,  # type: ignore[arg-type]
+        instrument.qty_to_lots(qty),
+        None if price is None else instrument.price_to_ticks(price),
+        tif,  # type: ignore[arg-type]
+        post_only,
+        owner,
+    )
+
+
+def replace_in_units(
+    instrument: Instrument,
+    order_id: int,
+    qty: float | Decimal | None = None,
+    price: float | Decimal | None = None,
+    owner: str | None = None,
+) -> ReplaceOrder:
+    """A ``ReplaceOrder`` from a price and quantity in the instrument's units, validated."""
+    return ReplaceOrder(
+        order_id,
+        None if qty is None else instrument.qty_to_lots(qty),
+        None if price is None else instrument.price_to_ticks(price),
+        owner,
+    )

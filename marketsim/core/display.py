@@ -1,58 +1,72 @@
-"""Text and HTML ladders of a book, for ``print``, ``repr`` and notebooks."""
+"""Text and HTML ladders of a book, for ``print``, ``repr`` and notebooks.
+
+The functions accept any ``LadderSource``: an engine ``OrderBook`` or a client's snapshot of a
+remote book look the same here.
+"""
 
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from marketsim.core.orderbook import OrderBook
+from marketsim.core.types import BookSide, Instrument
 
 _HEADER = ("side", "price", "size", "orders")
+_ROW_STYLE = {"ask": "background:#fde2e1;color:#8b1a1a", "bid": "background:#e1f5e4;color:#1a5e2a"}
+
+LevelTicks = tuple[int, int, int]
 
 
-def summary_line(book: OrderBook) -> str:
-    """One line: symbol, best bid and ask with sizes, spread, resting orders and seq."""
-    fmt = book.instrument.format_price
+class LadderSource(Protocol):
+    """What the ladders need: identity, and levels as (price_ticks, qty_lots, order_count)."""
 
-    def quote(level: tuple[float, int | float] | None, ticks: int | None) -> str:
-        return "-" if level is None or ticks is None else f"{level[1]} @ {fmt(ticks)}"
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def instrument(self) -> Instrument: ...
+    def level_ticks(self, side: BookSide, depth: int | None = None) -> list[LevelTicks]: ...
 
-    bid, ask = book.best_bid, book.best_ask
-    bid_ticks, ask_ticks = book.best_bid_ticks, book.best_ask_ticks
-    spread = (
-        f", spread {fmt(ask_ticks - bid_ticks)}"
-        if bid_ticks is not None and ask_ticks is not None
-        else ""
-    )
+
+def summary_line(book: LadderSource, kind: str = "OrderBook", extra: str = "") -> str:
+    """One line: symbol, best bid and ask with sizes, spread and seq."""
+    instrument = book.instrument
+    bids, asks = book.level_ticks("bid", 1), book.level_ticks("ask", 1)
+
+    def quote(levels: list[LevelTicks]) -> str:
+        if not levels:
+            return "-"
+        price, qty, _ = levels[0]
+        return f"{instrument.lots_to_qty(qty)} @ {instrument.format_price(price)}"
+
+    spread = f", spread {instrument.format_price(asks[0][0] - bids[0][0])}" if bids and asks else ""
     return (
-        f"<OrderBook {book.symbol}: bid {quote(bid, bid_ticks)} | ask {quote(ask, ask_ticks)}"
-        f"{spread}; {book.order_count} orders, seq {book.seq}>"
+        f"<{kind} {book.symbol}: bid {quote(bids)} | ask {quote(asks)}{spread}; "
+        f"{extra}seq {book.seq}>"
     )
 
 
-def _rows(book: OrderBook, depth: int) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
-    fmt = book.instrument.format_price
-    lots = book.instrument.lots_to_qty
-    asks = [
-        ("ask", fmt(level.price_ticks), str(lots(level.qty_lots)), str(len(level.orders)))
-        for level in book.iter_levels("ask", depth)
-    ]
-    bids = [
-        ("bid", fmt(level.price_ticks), str(lots(level.qty_lots)), str(len(level.orders)))
-        for level in book.iter_levels("bid", depth)
-    ]
-    return asks[::-1], bids
+def _rows(book: LadderSource, depth: int) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    fmt, to_qty = book.instrument.format_price, book.instrument.lots_to_qty
+
+    def rows(side: BookSide) -> list[tuple[str, ...]]:
+        return [
+            (side, fmt(price), str(to_qty(qty)), str(count))
+            for price, qty, count in book.level_ticks(side, depth)
+        ]
+
+    return rows("ask")[::-1], rows("bid")
 
 
-def _middle_line(book: OrderBook) -> str:
-    bid, ask = book.best_bid_ticks, book.best_ask_ticks
-    if bid is None or ask is None:
+def _middle_line(book: LadderSource) -> str:
+    bids, asks = book.level_ticks("bid", 1), book.level_ticks("ask", 1)
+    if not bids or not asks:
         return "one side empty"
-    return f"spread {book.instrument.format_price(ask - bid)}"
+    return f"spread {book.instrument.format_price(asks[0][0] - bids[0][0])}"
 
 
-def text_ladder(book: OrderBook, depth: int = 10) -> str:
+def text_ladder(book: LadderSource, depth: int = 10) -> str:
     """The top ``depth`` levels of each side, asks above bids, as aligned plain text."""
     asks, bids = _rows(book, depth)
     rows = [_HEADER, *asks, *bids]
@@ -70,10 +84,7 @@ def text_ladder(book: OrderBook, depth: int = 10) -> str:
     return "\n".join(row.rstrip() for row in [title, line(_HEADER), *body])
 
 
-_ROW_STYLE = {"ask": "background:#fde2e1;color:#8b1a1a", "bid": "background:#e1f5e4;color:#1a5e2a"}
-
-
-def html_ladder(book: OrderBook, depth: int = 10) -> str:
+def html_ladder(book: LadderSource, depth: int = 10) -> str:
     """The same ladder as ``text_ladder``, as a small HTML table with asks red and bids green."""
     asks, bids = _rows(book, depth)
     cell = 'style="padding:1px 10px;text-align:right;font-family:monospace"'

@@ -14,7 +14,14 @@ from typing import overload
 
 from marketsim.core import display
 from marketsim.core.book import BookHalf, Level
-from marketsim.core.commands import CancelOrder, Command, ReplaceOrder, SubmitOrder
+from marketsim.core.bookview import BookView
+from marketsim.core.commands import (
+    CancelOrder,
+    Command,
+    SubmitOrder,
+    replace_in_units,
+    submit_in_units,
+)
 from marketsim.core.events import Event, OrderAccepted, OrderRejected, Trade
 from marketsim.core.matching import MatchingEngine
 from marketsim.core.replay import commands_from_events
@@ -22,8 +29,6 @@ from marketsim.core.results import OrderResult, QueueSpot
 from marketsim.core.types import (
     BOOK_SIDE_OF,
     BOOK_SIDES,
-    SIDES,
-    TIME_IN_FORCE,
     BookSide,
     Instrument,
 )
@@ -56,7 +61,7 @@ class EventLog(Sequence[Event]):
         return f"<EventLog {self.instrument.symbol}: {len(self._events)} events>"
 
 
-class OrderBook:
+class OrderBook(BookView):
     """A limit order book for one instrument with price-time priority matching.
 
     >>> book = OrderBook("ACME", tick_size=0.01)
@@ -137,19 +142,7 @@ class OrderBook:
         ``side`` is "buy" or "sell"; ``qty`` a positive multiple of the lot size; ``tif`` one of
         "GTC", "IOC", "FOK"; ``post_only`` orders are rejected rather than take liquidity.
         """
-        if side not in SIDES:
-            raise InvalidCommandError(f"side must be one of {SIDES}, got {side!r}")
-        if tif not in TIME_IN_FORCE:
-            raise InvalidCommandError(f"tif must be one of {TIME_IN_FORCE}, got {tif!r}")
-        instrument = self.instrument
-        command = SubmitOrder(
-            side,  # type: ignore[arg-type]
-            instrument.qty_to_lots(qty),
-            None if price is None else instrument.price_to_ticks(price),
-            tif,  # type: ignore[arg-type]
-            post_only,
-            owner,
-        )
+        command = submit_in_units(self.instrument, side, qty, price, tif, post_only, owner)
         return self.execute(command, ts_event)
 
     def cancel(
@@ -173,13 +166,7 @@ class OrderBook:
         price sends the order to the back of the queue, and a new price that crosses trades at
         once (a post-only order that would cross is cancelled instead).
         """
-        instrument = self.instrument
-        command = ReplaceOrder(
-            order_id,
-            None if qty is None else instrument.qty_to_lots(qty),
-            None if price is None else instrument.price_to_ticks(price),
-            owner,
-        )
+        command = replace_in_units(self.instrument, order_id, qty, price, owner)
         return self.execute(command, ts_event)
 
     def apply(self, command: Command, ts_event: int | None = None) -> list[Event]:
@@ -236,62 +223,14 @@ class OrderBook:
         return itertools.islice(self._half(side).iter_levels(), depth)
 
     @property
-    def best_bid_ticks(self) -> int | None:
-        """Best bid price in ticks, or None."""
-        level = self.engine.book.bids.best_level()
-        return None if level is None else level.price_ticks
-
-    @property
-    def best_ask_ticks(self) -> int | None:
-        """Best ask price in ticks, or None."""
-        level = self.engine.book.asks.best_level()
-        return None if level is None else level.price_ticks
-
-    def _top(self, side: BookSide) -> tuple[float, int | float] | None:
-        level = self._half(side).best_level()
-        if level is None:
-            return None
-        return (
-            self.instrument.ticks_to_price(level.price_ticks),
-            self.instrument.lots_to_qty(level.qty_lots),
-        )
-
-    @property
-    def best_bid(self) -> tuple[float, int | float] | None:
-        """(price, qty) of the best bid, or None when there are no bids."""
-        return self._top("bid")
-
-    @property
-    def best_ask(self) -> tuple[float, int | float] | None:
-        """(price, qty) of the best ask, or None when there are no asks."""
-        return self._top("ask")
-
-    @property
-    def spread(self) -> float | None:
-        """Best ask minus best bid, or None when a side is empty."""
-        bid, ask = self.best_bid_ticks, self.best_ask_ticks
-        return None if bid is None or ask is None else self.instrument.ticks_to_price(ask - bid)
-
-    @property
-    def mid(self) -> float | None:
-        """Midpoint of best bid and ask, or None when a side is empty."""
-        bid, ask = self.best_bid_ticks, self.best_ask_ticks
-        if bid is None or ask is None:
-            return None
-        return round(float((bid + ask) * self.tick_size / 2), self.instrument.price_decimals + 1)
-
-    @property
     def order_count(self) -> int:
         """Number of live orders resting in the book."""
         return len(self.engine.book.orders)
 
-    def levels(
-        self, side: BookSide, depth: int | None = None
-    ) -> list[tuple[float, int | float, int]]:
-        """``[(price, qty, order_count), ...]`` of one side ("bid" or "ask"), best first."""
-        to_price, to_qty = self.instrument.ticks_to_price, self.instrument.lots_to_qty
+    def level_ticks(self, side: BookSide, depth: int | None = None) -> list[tuple[int, int, int]]:
+        """``[(price_ticks, qty_lots, order_count), ...]`` of one side, best first."""
         return [
-            (to_price(level.price_ticks), to_qty(level.qty_lots), len(level.orders))
+            (level.price_ticks, level.qty_lots, len(level.orders))
             for level in self.iter_levels(side, depth)
         ]
 
@@ -307,17 +246,10 @@ class OrderBook:
         """Raise ``AssertionError`` if a structural invariant of the book is broken."""
         self.engine.book.check_integrity()
 
-    # -- display ----------------------------------------------------------------------------
-
-    def ladder(self, depth: int = 10) -> str:
-        """The top ``depth`` levels as a text ladder (asks above bids) for ``print``."""
-        return display.text_ladder(self, depth)
+    # -- display (ladders come from BookView) ------------------------------------------------
 
     def __repr__(self) -> str:
-        return display.summary_line(self)
-
-    def _repr_html_(self) -> str:
-        return display.html_ladder(self)
+        return display.summary_line(self, "OrderBook", f"{self.order_count} orders, ")
 
     # -- replay -----------------------------------------------------------------------------
 

@@ -33,6 +33,24 @@ class Fill:
     trade_id: int
     maker_owner: str
     taker_owner: str
+    symbol: str = ""
+
+    @classmethod
+    def from_event(cls, event: Trade, instrument: Instrument) -> Fill:
+        """The ``Fill`` of a ``Trade`` event on ``instrument``."""
+        return cls(
+            instrument.ticks_to_price(event.price_ticks),
+            instrument.lots_to_qty(event.qty_lots),
+            event.maker_order_id,
+            event.taker_order_id,
+            event.aggressor_side,
+            event.seq,
+            event.ts_event,
+            event.trade_id,
+            event.maker_owner,
+            event.taker_owner,
+            instrument.symbol,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,22 +132,7 @@ class OrderResult:
     def trades(self) -> list[Fill]:
         """This command's executions, with prices and quantities as numbers."""
         instrument = self._instrument
-        return [
-            Fill(
-                instrument.ticks_to_price(e.price_ticks),
-                instrument.lots_to_qty(e.qty_lots),
-                e.maker_order_id,
-                e.taker_order_id,
-                e.aggressor_side,
-                e.seq,
-                e.ts_event,
-                e.trade_id,
-                e.maker_owner,
-                e.taker_owner,
-            )
-            for e in self.events
-            if isinstance(e, Trade)
-        ]
+        return [Fill.from_event(e, instrument) for e in self.events if isinstance(e, Trade)]
 
     def __repr__(self) -> str:
         reason = f", reason={self.reason!r}" if self.reason else ""

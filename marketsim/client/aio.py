@@ -1,0 +1,303 @@
+"""``AsyncMarketClient``: the asyncio client of a marketsim server.
+
+Prices and quantities go in and come out in the instrument's units (100.05, 10 shares); the
+client converts them to ticks and lots with the instrument's grid, which it asks the server
+for once per symbol. Failed calls raise the same exceptions as the engine
+(``InvalidCommandError``, ``UnknownOrderError``, ...).
+
+grpc.aio objects belong to the event loop they were made on, so the channel is created on
+first use, inside the caller's loop; use one client per loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from typing import Any
+
+import grpc
+from tqdm.auto import tqdm
+
+from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch, LocalBook
+from marketsim.core import Fill, Instrument, OrderResult
+from marketsim.core.commands import CancelOrder, Command, replace_in_units, submit_in_units
+from marketsim.core.events import BookDelta
+from marketsim.server.errors import exception_for, status_code_from_number
+from marketsim.wire import codec
+from marketsim.wire.v1 import market_pb2 as pb
+from marketsim.wire.v1 import market_pb2_grpc as pb_grpc
+
+#: Largest message the client accepts (book snapshots of very deep books can be large).
+MAX_RECEIVE_BYTES = 64 * 1024 * 1024
+
+OrderSpec = Mapping[str, Any] | Sequence[Any]
+
+
+def _raise_for(error: grpc.aio.AioRpcError) -> None:
+    raise exception_for(error.code(), error.details() or "") from None
+
+
+class AsyncMarketClient:
+    """Talk to a marketsim server at ``address`` ("host:port") on behalf of ``owner``.
+
+    ``timeout`` (seconds) bounds every unary call; streams run until closed. Use it as an
+    async context manager, or call ``close()`` when done.
+    """
+
+    def __init__(self, address: str, *, owner: str = "", timeout: float = 10.0) -> None:
+        self.address = address
+        self.owner = owner
+        self.timeout = timeout
+        #: Times a book stream found a gap and resubscribed for a fresh snapshot.
+        self.resyncs = 0
+        self._metadata = ((codec.OWNER_METADATA_KEY, owner),) if owner else ()
+        self._instruments: dict[str, Instrument] = {}
+        self._channel: grpc.aio.Channel | None = None
+        self._stub: pb_grpc.MarketServiceStub | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def stub(self) -> pb_grpc.MarketServiceStub:
+        """The generated stub, on a channel made in (and tied to) the running loop."""
+        loop = asyncio.get_running_loop()
+        if self._stub is None:
+            self._channel = grpc.aio.insecure_channel(
+                self.address, options=[("grpc.max_receive_message_length", MAX_RECEIVE_BYTES)]
+            )
+            self._stub = pb_grpc.MarketServiceStub(self._channel)
+            self._loop = loop
+        elif loop is not self._loop:
+            raise RuntimeError(
+                "this AsyncMarketClient was first used on another event loop; "
+                "create one client per loop"
+            )
+        return self._stub
+
+    async def _unary(self, method: str, request: Any) -> Any:
+        try:
+            return await getattr(self.stub, method)(
+                request, metadata=self._metadata, timeout=self.timeout
+            )
+        except grpc.aio.AioRpcError as error:
+            _raise_for(error)
+
+    async def close(self) -> None:
+        """Close the channel (streams in progress end with an error)."""
+        if self._channel is not None:
+            await self._channel.close()
+            self._channel = self._stub = None
+
+    async def __aenter__(self) -> AsyncMarketClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        owner = f" as {self.owner!r}" if self.owner else ""
+        return f"<{type(self).__name__} {self.address}{owner}>"
+
+    # -- instruments ------------------------------------------------------------------------
+
+    async def instruments(self) -> list[Instrument]:
+        """The listed instruments (and refresh the client's cache of their grids)."""
+        response = await self._unary("ListInstruments", pb.ListInstrumentsRequest())
+        listed = [codec.instrument_from_proto(message) for message in response.instruments]
+        self._instruments.update((i.symbol, i) for i in listed)
+        return listed
+
+    async def instrument(self, symbol: str) -> Instrument:
+        """The instrument ``symbol`` (cached); ``UnknownSymbolError`` if it is not listed."""
+        instrument = self._instruments.get(symbol)
+        if instrument is None:
+            await self.instruments()
+            instrument = self._instruments.get(symbol)
+            if instrument is None:
+                raise exception_for(grpc.StatusCode.NOT_FOUND, f"unknown symbol {symbol!r}")
+        return instrument
+
+    async def add_instrument(
+        self, symbol: str, tick_size: float | str = 0.01, lot_size: float | str = 1
+    ) -> Instrument:
+        """List a new instrument on the server."""
+        message = codec.instrument_to_proto(Instrument(symbol, tick_size, lot_size))
+        request = pb.AddInstrumentRequest(
+            symbol=message.symbol, tick_size=message.tick_size, lot_size=message.lot_size
+        )
+        instrument = codec.instrument_from_proto(await self._unary("AddInstrument", request))
+        self._instruments[symbol] = instrument
+        return instrument
+
+    # -- order entry ------------------------------------------------------------------------
+
+    def _result(self, instrument: Instrument, action: str, ack: pb.OrderAck) -> OrderResult:
+        events = codec.events_from_proto(ack.events)
+        return OrderResult(
+            instrument,
+            action,
+            ack.order_id,
+            events,
+            ack.filled_lots,
+            ack.leaves_lots,
+            None,  # type: ignore[arg-type]
+        )
+
+    async def submit(
+        self,
+        symbol: str,
+        side: str,
+        qty: float,
+        price: float | None = None,
+        *,
+        tif: str = "GTC",
+        post_only: bool = False,
+        client_order_id: str = "",
+    ) -> OrderResult:
+        """Submit an order (a market order when ``price`` is None); see ``OrderBook.submit``.
+
+        Resending with the same ``client_order_id`` returns the first result instead of
+        entering a second order, so retries after a timeout are safe.
+        """
+        instrument = await self.instrument(symbol)
+        command = submit_in_units(instrument, side, qty, price, tif, post_only)
+        request = codec.command_to_proto(command, symbol)
+        request.client_order_id = client_order_id
+        return self._result(instrument, "submit", await self._unary("SubmitOrder", request))
+
+    async def cancel(self, symbol: str, order_id: int) -> OrderResult:
+        """Cancel one of your live orders."""
+        instrument = await self.instrument(symbol)
+        request = codec.command_to_proto(CancelOrder(order_id), symbol)
+        return self._result(instrument, "cancel", await self._unary("CancelOrder", request))
+
+    async def replace(
+        self, symbol: str, order_id: int, *, qty: float | None = None, price: float | None = None
+    ) -> OrderResult:
+        """Change one of your live orders' open quantity and/or price (see ``OrderBook``)."""
+        instrument = await self.instrument(symbol)
+        request = codec.command_to_proto(replace_in_units(instrument, order_id, qty, price), symbol)
+        return self._result(instrument, "replace", await self._unary("ReplaceOrder", request))
+
+    async def submit_many(
+        self,
+        symbol: str,
+        orders: Iterable[OrderSpec],
+        *,
+        batch_size: int = 500,
+        progress: bool | None = None,
+    ) -> list[OrderResult]:
+        """Submit many orders over the order-entry stream, ``batch_size`` per message.
+
+        Each order is a mapping with the keyword arguments of ``submit`` (side, qty, price,
+        tif, post_only) or a tuple (side, qty[, price]). All orders are validated before the
+        first is sent. Results come back in order. A command the server refuses raises its
+        exception after the stream ends (the orders before and after it were processed).
+        ``progress`` shows a bar (default: for 10,000 orders or more).
+        """
+        instrument = await self.instrument(symbol)
+        commands = [_order_command(instrument, order, symbol) for order in orders]
+        batches = [commands[i : i + batch_size] for i in range(0, len(commands), batch_size)]
+        show = len(commands) >= 10_000 if progress is None else progress
+        bar = tqdm(total=len(commands), desc=f"submit {symbol}", unit="order", disable=not show)
+        call = self.stub.OrderEntry(metadata=self._metadata)
+
+        async def write_all() -> None:
+            for batch in batches:
+                await call.write(pb.OrderEntryRequest(commands=batch))
+            await call.done_writing()
+
+        writer = asyncio.create_task(write_all())
+        results: list[OrderResult] = []
+        first_error: Exception | None = None
+        try:
+            async for response in call:
+                for ack in response.acks:
+                    if ack.HasField("error"):
+                        code = status_code_from_number(ack.error.code)
+                        first_error = first_error or exception_for(code, ack.error.message)
+                    else:
+                        results.append(self._result(instrument, "submit", ack))
+                bar.update(len(response.acks))
+            await writer
+        except grpc.aio.AioRpcError as error:
+            _raise_for(error)
+        finally:
+            writer.cancel()
+            bar.close()
+        if first_error is not None:
+            raise first_error
+        return results
+
+    # -- market data ------------------------------------------------------------------------
+
+    async def book(self, symbol: str, depth: int = 10) -> BookSnapshot:
+        """A snapshot of ``symbol``'s book, ``depth`` levels per side (0 for all)."""
+        request = pb.GetBookRequest(symbol=symbol, depth=depth)
+        return BookSnapshot.from_proto(await self._unary("GetBook", request))
+
+    async def stream_book(self, symbol: str, depth: int = 0) -> AsyncIterator[BookUpdate]:
+        """The live book: a snapshot, then deltas, each already applied to ``update.book``.
+
+        If the stream ever skips (a message does not follow the one before), the client
+        resubscribes and starts again from a fresh snapshot by itself (``self.resyncs``).
+        """
+        request = pb.StreamBookRequest(symbol=symbol, depth=depth)
+        while True:
+            call = self.stub.StreamBook(request, metadata=self._metadata)
+            book: LocalBook | None = None
+            try:
+                async for message in call:
+                    if message.HasField("snapshot"):
+                        book = LocalBook(BookSnapshot.from_proto(message.snapshot))
+                        yield BookUpdate("snapshot", book.seq, book)
+                        continue
+                    update = message.deltas
+                    if book is None or update.prev_seq != book.seq:
+                        self.resyncs += 1
+                        break
+                    deltas: list[BookDelta] = codec.events_from_proto(update.deltas)  # type: ignore[assignment]
+                    book.apply(deltas, update.seq)
+                    yield BookUpdate("deltas", update.seq, book, deltas)
+                else:
+                    return  # the server ended the stream (it is shutting down)
+            except grpc.aio.AioRpcError as error:
+                _raise_for(error)
+            finally:
+                call.cancel()
+
+    async def stream_trades(self, symbol: str | None = None) -> AsyncIterator[Fill]:
+        """Trades as they happen, of one instrument or (``None``) of all."""
+        request = pb.StreamTradesRequest(symbol=symbol or "")
+        call = self.stub.StreamTrades(request, metadata=self._metadata)
+        try:
+            async for batch in call:
+                instrument = await self.instrument(batch.symbol)
+                for trade in batch.trades:
+                    yield Fill.from_event(codec.event_from_proto(trade), instrument)  # type: ignore[arg-type]
+        except grpc.aio.AioRpcError as error:
+            _raise_for(error)
+        finally:
+            call.cancel()
+
+    async def stream_events(self, symbol: str | None = None) -> AsyncIterator[EventBatch]:
+        """Every engine event, in batches of one instrument, of one instrument or all."""
+        request = pb.StreamEventsRequest(symbol=symbol or "")
+        call = self.stub.StreamEvents(request, metadata=self._metadata)
+        try:
+            async for batch in call:
+                yield EventBatch.from_proto(batch)
+        except grpc.aio.AioRpcError as error:
+            _raise_for(error)
+        finally:
+            call.cancel()
+
+
+def _order_command(instrument: Instrument, order: OrderSpec, symbol: str) -> pb.OrderCommand:
+    """One ``submit_many`` order as an ``OrderCommand`` (validated)."""
+    if isinstance(order, Mapping):
+        command: Command = submit_in_units(instrument, **order)
+    else:
+        command = submit_in_units(instrument, *order)
+    return codec.order_command_to_proto(command, symbol)

@@ -1,0 +1,148 @@
+"""``MarketClient``: the blocking twin of ``AsyncMarketClient``, for cells, scripts and threads.
+
+Each call runs the async client's coroutine on marketsim's IO thread and waits for it, so it
+works the same in a notebook cell (whose own loop is busy), a plain script or a worker thread.
+Calling it from the IO thread itself raises instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import TypeVar
+
+from marketsim import runtime
+from marketsim.client.aio import AsyncMarketClient, OrderSpec
+from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch
+from marketsim.core import Fill, Instrument, OrderResult
+
+T = TypeVar("T")
+
+
+class MarketClient:
+    """Blocking client of a marketsim server; same methods as ``AsyncMarketClient``.
+
+    ``timeout`` bounds each call (streams wait for their next item without a deadline).
+    """
+
+    def __init__(self, address: str, *, owner: str = "", timeout: float = 10.0) -> None:
+        self._client = AsyncMarketClient(address, owner=owner, timeout=timeout)
+        self.timeout = timeout
+
+    @property
+    def address(self) -> str:
+        """The server's "host:port"."""
+        return self._client.address
+
+    @property
+    def owner(self) -> str:
+        """Whom the orders of this client belong to."""
+        return self._client.owner
+
+    def _wait(self, coroutine, timeout: float | None = None):
+        # A little slack over the call's own deadline, so grpc reports its timeout first.
+        return runtime.run_sync(coroutine, (timeout or self.timeout) + 5.0)
+
+    def instruments(self) -> list[Instrument]:
+        """The listed instruments."""
+        return self._wait(self._client.instruments())
+
+    def instrument(self, symbol: str) -> Instrument:
+        """The instrument ``symbol``."""
+        return self._wait(self._client.instrument(symbol))
+
+    def add_instrument(
+        self, symbol: str, tick_size: float | str = 0.01, lot_size: float | str = 1
+    ) -> Instrument:
+        """List a new instrument on the server."""
+        return self._wait(self._client.add_instrument(symbol, tick_size, lot_size))
+
+    def submit(
+        self,
+        symbol: str,
+        side: str,
+        qty: float,
+        price: float | None = None,
+        *,
+        tif: str = "GTC",
+        post_only: bool = False,
+        client_order_id: str = "",
+    ) -> OrderResult:
+        """Submit an order (a market order when ``price`` is None)."""
+        return self._wait(
+            self._client.submit(
+                symbol,
+                side,
+                qty,
+                price,
+                tif=tif,
+                post_only=post_only,
+                client_order_id=client_order_id,
+            )
+        )
+
+    def cancel(self, symbol: str, order_id: int) -> OrderResult:
+        """Cancel one of your live orders."""
+        return self._wait(self._client.cancel(symbol, order_id))
+
+    def replace(
+        self, symbol: str, order_id: int, *, qty: float | None = None, price: float | None = None
+    ) -> OrderResult:
+        """Change one of your live orders' open quantity and/or price."""
+        return self._wait(self._client.replace(symbol, order_id, qty=qty, price=price))
+
+    def submit_many(
+        self,
+        symbol: str,
+        orders: Iterable[OrderSpec],
+        *,
+        batch_size: int = 500,
+        progress: bool | None = None,
+        timeout: float = 600.0,
+    ) -> list[OrderResult]:
+        """Submit many orders over the order-entry stream (see ``AsyncMarketClient``)."""
+        coroutine = self._client.submit_many(
+            symbol, list(orders), batch_size=batch_size, progress=progress
+        )
+        return self._wait(coroutine, timeout)
+
+    def book(self, symbol: str, depth: int = 10) -> BookSnapshot:
+        """A snapshot of ``symbol``'s book, ``depth`` levels per side (0 for all)."""
+        return self._wait(self._client.book(symbol, depth))
+
+    def stream_book(self, symbol: str, depth: int = 0) -> Iterator[BookUpdate]:
+        """The live book, as a blocking iterator (see ``AsyncMarketClient.stream_book``)."""
+        return _blocking(self._client.stream_book(symbol, depth))
+
+    def stream_trades(self, symbol: str | None = None) -> Iterator[Fill]:
+        """Trades as they happen, as a blocking iterator."""
+        return _blocking(self._client.stream_trades(symbol))
+
+    def stream_events(self, symbol: str | None = None) -> Iterator[EventBatch]:
+        """Engine events in batches, as a blocking iterator."""
+        return _blocking(self._client.stream_events(symbol))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._wait(self._client.close())
+
+    def __enter__(self) -> MarketClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        owner = f" as {self.owner!r}" if self.owner else ""
+        return f"<MarketClient {self.address}{owner}>"
+
+
+def _blocking(stream: AsyncIterator[T]) -> Iterator[T]:
+    """Iterate an async iterator that lives on the IO thread, one item per round trip."""
+    try:
+        while True:
+            try:
+                yield runtime.run_sync(stream.__anext__(), timeout=None)  # type: ignore[arg-type]
+            except StopAsyncIteration:
+                return
+    finally:
+        runtime.run_sync(stream.aclose(), timeout=10.0)  # type: ignore[attr-defined]

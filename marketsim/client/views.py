@@ -1,0 +1,135 @@
+"""What the clients hand back: book snapshots, a live local book, stream updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from marketsim.core import display
+from marketsim.core.bookview import BookView
+from marketsim.core.events import BookDelta, Event
+from marketsim.core.types import BookSide, Instrument
+from marketsim.errors import InvalidCommandError
+from marketsim.wire import codec
+from marketsim.wire.v1 import market_pb2 as pb
+
+LevelTicks = tuple[int, int, int]
+
+
+def _check_side(side: str) -> None:
+    if side not in ("bid", "ask"):
+        raise InvalidCommandError(f"side must be 'bid' or 'ask', got {side!r}")
+
+
+@dataclass(frozen=True, repr=False)
+class BookSnapshot(BookView):
+    """A remote book as it stood after event ``seq``: levels best first, in ticks and lots.
+
+    ``levels(side)`` gives (price, qty, order_count) in the instrument's units; ``print`` and
+    notebooks show it as a ladder.
+    """
+
+    symbol: str
+    seq: int
+    ts_event: int
+    instrument: Instrument
+    bids: tuple[LevelTicks, ...]
+    asks: tuple[LevelTicks, ...]
+
+    @classmethod
+    def from_proto(cls, message: pb.BookSnapshot) -> BookSnapshot:
+        """Decode a ``BookSnapshot`` message."""
+        return cls(
+            message.symbol,
+            message.seq,
+            message.ts_event,
+            Instrument(message.symbol, message.tick_size, message.lot_size or 1),
+            tuple((lv.price_ticks, lv.qty_lots, lv.order_count) for lv in message.bids),
+            tuple((lv.price_ticks, lv.qty_lots, lv.order_count) for lv in message.asks),
+        )
+
+    def level_ticks(self, side: BookSide, depth: int | None = None) -> list[LevelTicks]:
+        """``[(price_ticks, qty_lots, order_count), ...]`` of one side, best first."""
+        _check_side(side)
+        return list((self.bids if side == "bid" else self.asks)[:depth])
+
+    def __repr__(self) -> str:
+        return display.summary_line(self, "BookSnapshot")
+
+
+class LocalBook(BookView):
+    """A client's copy of a remote book, kept current by a book stream.
+
+    Holds every level (the server sends deltas for all of them) as price_ticks ->
+    (qty_lots, order_count) per side; ``snapshot(depth)`` freezes the top levels.
+    """
+
+    def __init__(self, snapshot: BookSnapshot) -> None:
+        self.symbol = snapshot.symbol
+        self.instrument = snapshot.instrument
+        self.seq = snapshot.seq
+        self.ts_event = snapshot.ts_event
+        self._sides: dict[str, dict[int, tuple[int, int]]] = {
+            "bid": {p: (q, n) for p, q, n in snapshot.bids},
+            "ask": {p: (q, n) for p, q, n in snapshot.asks},
+        }
+
+    def apply(self, deltas: list[BookDelta], seq: int) -> None:
+        """Apply level deltas; the book is then as of ``seq``."""
+        sides = self._sides
+        for delta in deltas:
+            levels = sides[delta.side]
+            if delta.action == "delete":
+                levels.pop(delta.price_ticks, None)
+            else:
+                levels[delta.price_ticks] = (delta.qty_lots, delta.order_count)
+            self.ts_event = delta.ts_event
+        self.seq = seq
+
+    def level_ticks(self, side: BookSide, depth: int | None = None) -> list[LevelTicks]:
+        """``[(price_ticks, qty_lots, order_count), ...]`` of one side, best first."""
+        _check_side(side)
+        levels = self._sides[side]
+        prices = sorted(levels, reverse=side == "bid")[:depth]
+        return [(p, *levels[p]) for p in prices]
+
+    def snapshot(self, depth: int | None = None) -> BookSnapshot:
+        """An immutable copy of the top ``depth`` levels (all when None)."""
+        return BookSnapshot(
+            self.symbol,
+            self.seq,
+            self.ts_event,
+            self.instrument,
+            tuple(self.level_ticks("bid", depth)),
+            tuple(self.level_ticks("ask", depth)),
+        )
+
+    def __repr__(self) -> str:
+        return display.summary_line(self, "LocalBook")
+
+
+@dataclass(frozen=True)
+class BookUpdate:
+    """One message of a book stream, already applied to ``book``.
+
+    ``kind`` is "snapshot" (the book was replaced: at the start, after the server skipped
+    deltas for a slow reader, or after the client saw a gap and resubscribed) or "deltas".
+    """
+
+    kind: Literal["snapshot", "deltas"]
+    seq: int
+    book: LocalBook
+    deltas: list[BookDelta] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EventBatch:
+    """Consecutive engine events of one instrument, as a stream delivers them."""
+
+    symbol: str
+    events: list[Event]
+
+    @classmethod
+    def from_proto(cls, message: pb.EventBatch) -> EventBatch:
+        """Decode an ``EventBatch`` message."""
+        return cls(message.symbol, codec.events_from_proto(message.events))

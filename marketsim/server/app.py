@@ -1,0 +1,87 @@
+"""``MarketServer``: an exchange served over gRPC, with health checking and reflection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from marketsim.core import Exchange
+from marketsim.server.hub import DEFAULT_QUEUE_SIZE, Hub
+from marketsim.server.service import MarketService
+from marketsim.wire.v1 import market_pb2 as pb
+from marketsim.wire.v1 import market_pb2_grpc as pb_grpc
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["MarketService"].full_name
+
+#: Largest request the server accepts (grpc answers RESOURCE_EXHAUSTED above it).
+MAX_RECEIVE_BYTES = 4 * 1024 * 1024
+
+
+class MarketServer:
+    """One exchange behind one grpc.aio server.
+
+    Create it anywhere, but ``start`` and ``stop`` it on the event loop that will serve it:
+    grpc.aio objects belong to the loop they were built on, so the server is built in
+    ``start``. A server cannot be restarted; make a new one.
+    """
+
+    def __init__(
+        self,
+        instruments: Exchange | Mapping[str, object] | None = None,
+        *,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+    ) -> None:
+        self.exchange = instruments if isinstance(instruments, Exchange) else Exchange(instruments)
+        self.hub = Hub(queue_size)
+        self.service = MarketService(self.exchange, self.hub)
+        self.address: str | None = None
+        self._server: grpc.aio.Server | None = None
+        self._health: health.aio.HealthServicer | None = None
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Bind ``host:port`` (port 0 picks a free one), start serving, return the address."""
+        if self._server is not None:
+            raise RuntimeError("this MarketServer was already started; create a new one")
+        server = grpc.aio.server(
+            options=[
+                # Off: with SO_REUSEPORT two servers could silently share one port.
+                ("grpc.so_reuseport", 0),
+                ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
+            ]
+        )
+        pb_grpc.add_MarketServiceServicer_to_server(self.service, server)
+        self._health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
+        bound = server.add_insecure_port(f"{host}:{port}")
+        if bound == 0:
+            raise OSError(f"could not bind {host}:{port}")
+        await server.start()
+        serving = health_pb2.HealthCheckResponse.SERVING
+        await self._health.set("", serving)
+        await self._health.set(SERVICE_NAME, serving)
+        self._server = server
+        self.address = f"{host}:{bound}"
+        return self.address
+
+    async def stop(self, grace: float | None = 1.0) -> None:
+        """Stop gracefully: streams end cleanly, in-flight calls get ``grace`` seconds.
+
+        New calls are refused at once; clients see UNAVAILABLE afterwards.
+        """
+        if self._server is None:
+            return
+        if self._health is not None:
+            await self._health.enter_graceful_shutdown()
+        self.hub.close()
+        await self._server.stop(grace)
+
+    async def wait_for_termination(self) -> None:
+        """Wait until the server has stopped."""
+        if self._server is not None:
+            await self._server.wait_for_termination()

@@ -1,0 +1,137 @@
+"""Fan-out of engine events to stream subscribers, with a bounded queue per subscriber.
+
+The service publishes each command's events once, synchronously, on the server loop; the hub
+appends them to every interested subscriber's queue and wakes it. Publishing never waits for a
+subscriber. A subscriber whose queue is full is marked *overflowed* and its queue emptied: a
+book stream answers with a fresh snapshot, an event or trade stream ends with an error the
+client can act on. So a stalled reader costs matching one ``deque.append`` per batch until it
+overflows, and nothing after that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from marketsim.core.events import Event
+
+T = TypeVar("T")
+
+#: Default number of published batches a subscriber may lag behind before it overflows.
+DEFAULT_QUEUE_SIZE = 10_000
+
+
+class Published:
+    """One publication: consecutive events of one instrument, encoded lazily, once.
+
+    Every subscriber receives the same ``Published`` object, so an encoding (for example the
+    protobuf form of the book deltas) is computed by the first subscriber that needs it and
+    shared by the rest.
+    """
+
+    __slots__ = ("_encoded", "events", "seq", "symbol")
+
+    def __init__(self, symbol: str, events: list[Event]) -> None:
+        self.symbol = symbol
+        self.events = events
+        self.seq = events[-1].seq
+        self._encoded: dict[str, object] = {}
+
+    def encoded(self, name: str, encode: Callable[[list[Event]], T]) -> T:
+        """``encode(self.events)``, computed once per publication for each ``name``."""
+        try:
+            return self._encoded[name]  # type: ignore[return-value]
+        except KeyError:
+            value = self._encoded[name] = encode(self.events)
+            return value
+
+
+class Subscription(Generic[T]):
+    """A subscriber's bounded queue of publications."""
+
+    __slots__ = ("_items", "_wakeup", "closed", "overflowed", "queue_size", "symbol")
+
+    def __init__(self, symbol: str | None, queue_size: int) -> None:
+        self.symbol = symbol
+        self.queue_size = queue_size
+        self.overflowed = False
+        self.closed = False
+        self._items: deque[Published] = deque()
+        self._wakeup = asyncio.Event()
+
+    def push(self, item: Published) -> None:
+        """Queue ``item``; on overflow drop everything pending and flag the subscriber."""
+        if len(self._items) >= self.queue_size:
+            self._items.clear()
+            self.overflowed = True
+        else:
+            self._items.append(item)
+        self._wakeup.set()
+
+    def close(self) -> None:
+        """Wake the subscriber for the last time; ``next_items`` then returns ``None``."""
+        self.closed = True
+        self._wakeup.set()
+
+    async def next_items(self) -> list[Published] | None:
+        """Wait for publications and take all that are pending (``[]`` after an overflow).
+
+        Returns ``None`` once the subscription is closed. The caller checks and resets
+        ``overflowed`` itself, since only it knows how to recover.
+        """
+        while not self._items and not self.overflowed and not self.closed:
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        if self.closed:
+            return None
+        items = list(self._items)
+        self._items.clear()
+        return items
+
+
+class Hub:
+    """Routes publications to the subscriptions of their instrument and to catch-all ones."""
+
+    def __init__(self, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+        self.queue_size = queue_size
+        self._by_symbol: dict[str | None, set[Subscription]] = {}
+
+    def subscribe(self, symbol: str | None) -> Subscription:
+        """A new subscription to one instrument, or to all of them when ``symbol`` is None."""
+        subscription: Subscription = Subscription(symbol, self.queue_size)
+        self._by_symbol.setdefault(symbol, set()).add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        """Forget a subscription (idempotent)."""
+        subscribers = self._by_symbol.get(subscription.symbol)
+        if subscribers is not None:
+            subscribers.discard(subscription)
+
+    def publish(self, symbol: str, events: list[Event]) -> None:
+        """Hand ``events`` (one or more complete batches of ``symbol``) to its subscribers."""
+        if not events:
+            return
+        specific = self._by_symbol.get(symbol)
+        catch_all = self._by_symbol.get(None)
+        if not specific and not catch_all:
+            return
+        item = Published(symbol, events)
+        for subscribers in (specific, catch_all):
+            if subscribers:
+                for subscription in subscribers:
+                    subscription.push(item)
+
+    def close(self) -> None:
+        """End every subscription (server shutdown)."""
+        for subscribers in self._by_symbol.values():
+            for subscription in subscribers:
+                subscription.close()
+        self._by_symbol.clear()
+
+    @property
+    def subscriber_count(self) -> int:
+        """Number of live subscriptions."""
+        return sum(len(subscribers) for subscribers in self._by_symbol.values())
