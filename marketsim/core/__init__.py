@@ -4,7 +4,7 @@ Nothing here reads a clock, does I/O, or imports grpc, protobuf, numpy, pandas o
 a test checks it.
 """
 
-from marketsim.core.commands import CancelOrder, Command, ReplaceOrder, SubmitOrder
+from marketsim.core.commands import CancelOrder, Command, ExecuteOrder, ReplaceOrder, SubmitOrder
 from marketsim.core.events import (
     BookDelta,
     Event,
@@ -27,6 +27,7 @@ __all__ = [
     "Event",
     "EventLog",
     "Exchange",
+    "ExecuteOrder",
     "Fill",
     "Instrument",
     "MatchingEngine",

@@ -132,7 +132,26 @@ class ReplaceOrder:
         )
 
 
-Command = SubmitOrder | CancelOrder | ReplaceOrder
+class ExecuteOrder:
+    """Execute ``qty_lots`` of a resting order against a counterparty outside the book.
+
+    For replaying historical data, where the exchange's message names the resting order that
+    traded (it may not be first in its queue). The trade has ``taker_order_id`` 0.
+    """
+
+    __slots__ = ("order_id", "qty_lots")
+
+    def __init__(self, order_id: int, qty_lots: int) -> None:
+        _check_order_id(order_id)
+        _check_positive_int(qty_lots, "qty_lots")
+        self.order_id = order_id
+        self.qty_lots = qty_lots
+
+    def __repr__(self) -> str:
+        return f"ExecuteOrder(order_id={self.order_id!r}, qty_lots={self.qty_lots!r})"
+
+
+Command = SubmitOrder | CancelOrder | ReplaceOrder | ExecuteOrder
 
 
 def submit_in_units(

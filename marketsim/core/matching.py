@@ -15,7 +15,13 @@ import itertools
 from collections.abc import Callable
 
 from marketsim.core.book import BookHalf, BookState, Level, RestingOrder
-from marketsim.core.commands import CancelOrder, Command, ReplaceOrder, SubmitOrder
+from marketsim.core.commands import (
+    CancelOrder,
+    Command,
+    ExecuteOrder,
+    ReplaceOrder,
+    SubmitOrder,
+)
 from marketsim.core.events import (
     REASON_FOK_UNFILLABLE,
     REASON_IOC_REMAINDER,
@@ -58,6 +64,8 @@ class MatchingEngine:
             return self.cancel(command, ts_event)  # type: ignore[arg-type]
         if kind is ReplaceOrder:
             return self.replace(command, ts_event)  # type: ignore[arg-type]
+        if kind is ExecuteOrder:
+            return self.execute_resting(command, ts_event)  # type: ignore[arg-type]
         raise InvalidCommandError(f"not a command: {command!r}")
 
     def continue_order_ids_after(self, last_order_id: int) -> None:
@@ -239,6 +247,42 @@ class MatchingEngine:
             if leaves:
                 order.qty_lots = leaves
                 self._rest(order, touched)
+        self._emit_deltas(events, touched, ts_event)
+        return events
+
+    def execute_resting(self, cmd: ExecuteOrder, ts_event: int) -> list[Event]:
+        """Trade part of a named resting order with an outside counterparty (replays)."""
+        order = self._live_order(cmd.order_id, None)
+        if cmd.qty_lots > order.qty_lots:
+            raise InvalidCommandError(
+                f"qty_lots {cmd.qty_lots} exceeds the {order.qty_lots} lots open on order "
+                f"{order.order_id}"
+            )
+        self.seq += 1
+        aggressor = "sell" if order.side == "buy" else "buy"
+        events: list[Event] = [
+            Trade(
+                self.seq,
+                ts_event,
+                self._next_trade_id(),
+                order.price_ticks,
+                cmd.qty_lots,
+                aggressor,
+                order.order_id,
+                0,
+                order.owner,
+                "",
+            )
+        ]
+        order.filled_lots += cmd.qty_lots
+        if cmd.qty_lots == order.qty_lots:
+            touched = {self._unrest(order): None}
+        else:
+            half = self.book.bids if order.side == "buy" else self.book.asks
+            level = half.levels[order.price_ticks]
+            level.qty_lots -= cmd.qty_lots
+            order.qty_lots -= cmd.qty_lots
+            touched = {level: None}
         self._emit_deltas(events, touched, ts_event)
         return events
 

@@ -189,7 +189,7 @@ class OrderBook(BookView):
             events = self.apply(command, ts_event)
             order_id = events[0].order_id  # type: ignore[union-attr]
         else:
-            action = "cancel" if isinstance(command, CancelOrder) else "replace"
+            action = type(command).__name__.removesuffix("Order").lower()
             # Captured first: a cancelled or filled order is gone from the book afterwards.
             order_id, before = command.order_id, book.orders.get(command.order_id)
             events = self.apply(command, ts_event)

@@ -2,14 +2,15 @@
 
 Each batch of events opens with the event that records its command: ``OrderAccepted`` or
 ``OrderRejected`` (a submit), ``OrderReplaced`` (a replace) or ``OrderCancelled`` with reason
-"user" (a cancel). All other events are consequences the engine will produce again.
+"user" (a cancel), or a ``Trade`` without a taker (an ``ExecuteOrder`` of a replay). All other
+events are consequences the engine will produce again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from marketsim.core.commands import CancelOrder, Command, ReplaceOrder, SubmitOrder
+from marketsim.core.commands import CancelOrder, Command, ExecuteOrder, ReplaceOrder, SubmitOrder
 from marketsim.core.events import (
     REASON_USER,
     Event,
@@ -17,6 +18,7 @@ from marketsim.core.events import (
     OrderCancelled,
     OrderRejected,
     OrderReplaced,
+    Trade,
 )
 
 
@@ -40,3 +42,5 @@ def commands_from_events(events: Iterable[Event]) -> Iterator[tuple[Command, int
             yield ReplaceOrder(event.order_id, event.qty_lots, event.price_ticks), event.ts_event
         elif isinstance(event, OrderCancelled) and event.reason == REASON_USER:
             yield CancelOrder(event.order_id), event.ts_event
+        elif isinstance(event, Trade) and event.taker_order_id == 0:
+            yield ExecuteOrder(event.maker_order_id, event.qty_lots), event.ts_event

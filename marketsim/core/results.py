@@ -88,7 +88,7 @@ class OrderResult:
     def __init__(
         self,
         instrument: Instrument,
-        action: Literal["submit", "cancel", "replace"],
+        action: Literal["submit", "cancel", "replace", "execute"],
         order_id: int,
         events: list[Event],
         filled_lots: int,
@@ -170,6 +170,11 @@ class OrderResult:
                 lines.append(
                     f"replace order {event.order_id}: {', '.join(change) or 'no change'}; "
                     f"it {priority}"
+                )
+            elif isinstance(event, Trade) and event.taker_order_id == 0:
+                lines.append(
+                    f"order {event.maker_order_id} executed {qty(event.qty_lots)} @ "
+                    f"{fmt(event.price_ticks)} against a counterparty outside the book"
                 )
             elif isinstance(event, Trade):
                 maker_side = "ask" if event.aggressor_side == "buy" else "bid"
