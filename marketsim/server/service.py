@@ -210,6 +210,8 @@ class MarketService(pb_grpc.MarketServiceServicer):
         if symbol is not None and symbol not in self.exchange:
             await _abort(context, UnknownSymbolError(f"unknown symbol {symbol!r}"))
         subscription: Subscription = self.hub.subscribe(symbol)
+        # Headers now tell the client it is subscribed, before the first trade or event.
+        await context.send_initial_metadata(())
         try:
             while (items := await subscription.next_items()) is not None:
                 if subscription.overflowed:
