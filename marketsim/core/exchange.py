@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
+from marketsim.core.matching import OrderIds
 from marketsim.core.orderbook import OrderBook
 from marketsim.core.types import Instrument
 from marketsim.errors import DuplicateSymbolError, UnknownOrderError, UnknownSymbolError
@@ -25,7 +25,7 @@ class Exchange(Mapping[str, OrderBook]):
 
     def __init__(self, instruments: Mapping[str, TickSpec] | None = None) -> None:
         self._books: dict[str, OrderBook] = {}
-        self._next_order_id = itertools.count(1).__next__
+        self._order_ids = OrderIds()
         for symbol, spec in (instruments or {}).items():
             if isinstance(spec, Instrument):
                 self.add_instrument(spec)
@@ -44,7 +44,7 @@ class Exchange(Mapping[str, OrderBook]):
         )
         if instrument.symbol in self._books:
             raise DuplicateSymbolError(f"instrument {instrument.symbol!r} is already listed")
-        book = OrderBook(instrument, next_order_id=self._next_order_id)
+        book = OrderBook(instrument, order_ids=self._order_ids)
         self._books[instrument.symbol] = book
         return book
 

@@ -12,7 +12,6 @@ calls) because everything in marketsim runs through them.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 
 from marketsim.core.book import BookHalf, BookState, Level, RestingOrder
 from marketsim.core.commands import (
@@ -40,19 +39,44 @@ from marketsim.core.events import (
 from marketsim.errors import InvalidCommandError, PermissionDeniedError, UnknownOrderError
 
 
+class OrderIds:
+    """Hands out increasing order ids; an exchange shares one between its books.
+
+    Ids that arrive with a command (a replay) move the counter past them, so an id handed out
+    later never collides with one seen before, and a replayed book continues where the
+    original did.
+    """
+
+    __slots__ = ("next_id",)
+
+    def __init__(self, first: int = 1) -> None:
+        self.next_id = first
+
+    def take(self) -> int:
+        """The next unused id."""
+        order_id = self.next_id
+        self.next_id = order_id + 1
+        return order_id
+
+    def skip_past(self, order_id: int) -> None:
+        """Never hand out ``order_id`` or anything below it."""
+        if order_id >= self.next_id:
+            self.next_id = order_id + 1
+
+
 class MatchingEngine:
     """Price-time priority matching for one instrument.
 
-    ``next_order_id`` hands out order ids (an exchange shares one source between its books so
-    ids are unique across instruments); commands that carry their own id (replay) bypass it.
+    ``order_ids`` hands out order ids (an exchange shares one ``OrderIds`` between its books so
+    ids are unique across instruments).
     """
 
-    __slots__ = ("_next_order_id", "_next_trade_id", "book", "seq")
+    __slots__ = ("_next_trade_id", "book", "order_ids", "seq")
 
-    def __init__(self, next_order_id: Callable[[], int] | None = None) -> None:
+    def __init__(self, order_ids: OrderIds | None = None) -> None:
         self.book = BookState()
         self.seq = 0
-        self._next_order_id = next_order_id or itertools.count(1).__next__
+        self.order_ids = order_ids or OrderIds()
         self._next_trade_id = itertools.count(1).__next__
 
     def apply(self, command: Command, ts_event: int) -> list[Event]:
@@ -68,19 +92,17 @@ class MatchingEngine:
             return self.execute_resting(command, ts_event)  # type: ignore[arg-type]
         raise InvalidCommandError(f"not a command: {command!r}")
 
-    def continue_order_ids_after(self, last_order_id: int) -> None:
-        """Hand out ids from ``last_order_id + 1`` on (after a replay with explicit ids)."""
-        self._next_order_id = itertools.count(last_order_id + 1).__next__
-
     # -- commands ---------------------------------------------------------------------------
 
     def submit(self, cmd: SubmitOrder, ts_event: int) -> list[Event]:
         """Match a new order and rest what is left if it is a GTC limit order."""
         order_id = cmd.order_id
         if order_id is None:
-            order_id = self._next_order_id()
+            order_id = self.order_ids.take()
         elif order_id in self.book.orders:
             raise InvalidCommandError(f"order_id {order_id} is already live")
+        else:
+            self.order_ids.skip_past(order_id)
         side, qty, price, tif = cmd.side, cmd.qty_lots, cmd.price_ticks, cmd.tif
         opposite = self.book.asks if side == "buy" else self.book.bids
         order_type = "market" if price is None else "limit"

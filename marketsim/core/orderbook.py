@@ -8,7 +8,7 @@ book. Malformed input raises ``InvalidCommandError`` before anything changes.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import overload
 
@@ -22,8 +22,8 @@ from marketsim.core.commands import (
     replace_in_units,
     submit_in_units,
 )
-from marketsim.core.events import Event, OrderAccepted, OrderRejected, Trade
-from marketsim.core.matching import MatchingEngine
+from marketsim.core.events import Event, Trade
+from marketsim.core.matching import MatchingEngine, OrderIds
 from marketsim.core.replay import commands_from_events
 from marketsim.core.results import OrderResult, QueueSpot
 from marketsim.core.types import (
@@ -83,12 +83,12 @@ class OrderBook(BookView):
         lot_size: float | Decimal | str = 1,
         *,
         keep_events: bool = True,
-        next_order_id: Callable[[], int] | None = None,
+        order_ids: OrderIds | None = None,
     ) -> None:
         self.instrument = (
             symbol if isinstance(symbol, Instrument) else Instrument(symbol, tick_size, lot_size)
         )
-        self.engine = MatchingEngine(next_order_id)
+        self.engine = MatchingEngine(order_ids)
         self._events: list[Event] | None = [] if keep_events else None
         self._last_ts = 0
 
@@ -281,12 +281,6 @@ class OrderBook(BookView):
             position += len(produced)
         if position != len(logged):
             raise ValueError(f"event log has {len(logged) - position} events no command explains")
-        book.engine.continue_order_ids_after(
-            max(
-                (e.order_id for e in logged if isinstance(e, OrderAccepted | OrderRejected)),
-                default=0,
-            )
-        )
         return book
 
 
