@@ -154,6 +154,8 @@ class BookState:
                 if total != level.qty_lots:
                     raise AssertionError(f"{level!r} total {level.qty_lots} != orders {total}")
                 for order_id, order in level.orders.items():
+                    if order_id in seen:
+                        raise AssertionError(f"order id {order_id} rests twice")
                     if order.order_id != order_id or order.qty_lots <= 0:
                         raise AssertionError(f"bad order in {level!r}: {order!r}")
                     if order.side != book_side_of_order or order.price_ticks != price:

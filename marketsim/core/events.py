@@ -9,7 +9,8 @@ times slower to build and the engine builds millions; treat them as read-only va
 One command produces one *batch*: the event that records the command (accepted, rejected,
 cancelled by the user, replaced), then its consequences (trades, remainder cancellation), then
 one ``BookDelta`` per price level it changed, the last of which has ``last=True``. A consumer
-that applies deltas up to a ``last`` flag always shows a consistent book.
+that applies deltas up to a ``last`` flag always shows a consistent book. (A batch that changes
+no level, such as a rejection, has no delta; the book it leaves is the one before it.)
 """
 
 from __future__ import annotations

@@ -63,7 +63,11 @@ def _run_command(book: OrderBook, words: list[str]):
         price = _number(rest[rest.index("@") + 1]) if "@" in rest else None
         tif = next((word for word in rest if word.isupper()), "GTC")
         return book.submit(
-            side, _number(qty), price, tif=tif, post_only="post_only" in rest,
+            side,
+            _number(qty),
+            price,
+            tif=tif,
+            post_only="post_only" in rest,
             owner=options.get("owner", ""),
         )
     if verb == "cancel":
@@ -79,9 +83,7 @@ def _run_command(book: OrderBook, words: list[str]):
 
 
 def _check_result(line: str, result, expectations: list[str]) -> None:
-    trades = [
-        (f.price, f.qty, f.maker_order_id) for f in result.trades
-    ]
+    trades = [(f.price, f.qty, f.maker_order_id) for f in result.trades]
     expected_trades = []
     for expectation in expectations:
         words = expectation.split()
@@ -93,8 +95,12 @@ def _check_result(line: str, result, expectations: list[str]) -> None:
             status, *details = words[1:]
             assert result.status == status, f"{line}: status {result.status}, want {status}"
             for key, value in _options(details).items():
-                actual = getattr(result, {"id": "order_id", "filled": "filled_qty",
-                                          "leaves": "leaves_qty"}.get(key, key))
+                actual = getattr(
+                    result,
+                    {"id": "order_id", "filled": "filled_qty", "leaves": "leaves_qty"}.get(
+                        key, key
+                    ),
+                )
                 assert str(actual) == value, f"{line}: {key} is {actual}, want {value}"
         else:
             raise ValueError(f"unknown expectation {expectation!r}")
@@ -127,7 +133,9 @@ def test_scenario_produces_the_expected_trades_results_and_ladder(path: Path) ->
             side, price, arrow, *entries = words[1:]
             assert arrow == "->"
             want = [(int(i), _number(q)) for i, q in (entry.split(":") for entry in entries)]
-            assert book.queue(side, float(price)) == want, f"{line}: {book.queue(side, float(price))}"
+            assert book.queue(side, float(price)) == want, (
+                f"{line}: {book.queue(side, float(price))}"
+            )
         elif expectations and expectations[0].strip().startswith("!"):
             _check_error(line, book, expectations)
         else:
