@@ -8,8 +8,8 @@
     market.stop()
 
 The matching core (``OrderBook``, ``Exchange``) needs only the standard library and is imported
-eagerly; the network layer (``launch``, the clients) is imported on first use, so
-``import marketsim`` stays light.
+eagerly; the network layer (``launch``, the clients), ``frames`` and the ``plot_*`` functions are
+imported on first use, so ``import marketsim`` stays light.
 """
 
 from importlib import import_module
@@ -35,10 +35,18 @@ _LAZY = {
     "MarketClient": "marketsim.client",
     "AsyncMarketClient": "marketsim.client",
     "MarketServer": "marketsim.server",
+    "plot_bbo": "marketsim.plotting",
+    "plot_book_heatmap": "marketsim.plotting",
+    "plot_depth": "marketsim.plotting",
+    "plot_ladder": "marketsim.plotting",
+    "plot_queue": "marketsim.plotting",
+    "plot_trades": "marketsim.plotting",
 }
 
 
 def __getattr__(name: str) -> Any:
+    if name in ("frames", "plotting", "sim", "widgets"):  # subpackages, also loaded lazily
+        return import_module(f"marketsim.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'marketsim' has no attribute {name!r}")
@@ -64,4 +72,10 @@ __all__ = [
     "UnknownOrderError",
     "UnknownSymbolError",
     "launch",
+    "plot_bbo",
+    "plot_book_heatmap",
+    "plot_depth",
+    "plot_ladder",
+    "plot_queue",
+    "plot_trades",
 ]

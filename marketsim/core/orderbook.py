@@ -115,8 +115,8 @@ class OrderBook(BookView):
         return self.engine.seq
 
     @property
-    def last_ts_event(self) -> int:
-        """``ts_event`` of the last command applied (0 before any)."""
+    def ts_event(self) -> int:
+        """Time (int ns) of the last command applied, 0 before any."""
         return self._last_ts
 
     @property

@@ -71,20 +71,21 @@ class Subscription(Generic[T]):
         self._wakeup.set()
 
     def close(self) -> None:
-        """Wake the subscriber for the last time; ``next_items`` then returns ``None``."""
+        """Wake the subscriber: it drains what is queued, then ``next_items`` returns ``None``."""
         self.closed = True
         self._wakeup.set()
 
     async def next_items(self) -> list[Published] | None:
         """Wait for publications and take all that are pending (``[]`` after an overflow).
 
-        Returns ``None`` once the subscription is closed. The caller checks and resets
-        ``overflowed`` itself, since only it knows how to recover.
+        Returns ``None`` once the subscription is closed and everything queued before that has
+        been taken. The caller checks and resets ``overflowed`` itself, since only it knows how
+        to recover.
         """
         while not self._items and not self.overflowed and not self.closed:
             self._wakeup.clear()
             await self._wakeup.wait()
-        if self.closed:
+        if self.closed and not self._items:
             return None
         items = list(self._items)
         self._items.clear()

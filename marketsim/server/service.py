@@ -58,7 +58,7 @@ def snapshot_to_proto(book: OrderBook, depth: int) -> pb.BookSnapshot:
     snapshot = pb.BookSnapshot(
         symbol=book.symbol,
         seq=book.seq,
-        ts_event=book.last_ts_event,
+        ts_event=book.ts_event,
         tick_size=instrument.tick_size,
         lot_size=instrument.lot_size,
     )
