@@ -63,3 +63,15 @@ def test_layering_probe_reports_forbidden_module_when_one_is_imported():
     pytest.importorskip("numpy")
 
     assert "numpy" in modules_loaded_by("import marketsim.core\nimport numpy")
+
+
+@pytest.mark.parametrize(
+    ("imports", "forbidden"),
+    [
+        ("import marketsim.frames", ("grpc", "google.protobuf", "matplotlib")),
+        ("import marketsim.plotting", ("grpc", "google.protobuf", "matplotlib.pyplot")),
+        ("import marketsim.sim", ("grpc", "google.protobuf", "pandas", "matplotlib")),
+    ],
+)
+def test_higher_layers_load_only_what_they_need(imports, forbidden):
+    assert modules_loaded_by(imports, forbidden) == []
