@@ -18,6 +18,7 @@ from typing import Any
 import grpc
 from tqdm.auto import tqdm
 
+from marketsim.client.recorder import Recorder
 from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch, LocalBook
 from marketsim.core import Fill, Instrument, OrderResult
 from marketsim.core.commands import CancelOrder, Command, replace_in_units, submit_in_units
@@ -280,6 +281,26 @@ class AsyncMarketClient:
             _raise_for(error)
         finally:
             call.cancel()
+
+    async def record(self, symbol: str, *, max_events: int | None = None) -> Recorder:
+        """Start recording ``symbol``'s events in the background; see ``Recorder``.
+
+        The recording runs on the calling event loop until ``rec.stop()`` or ``close()``.
+        """
+        instrument = await self.instrument(symbol)
+        call = self.stub.StreamEvents(
+            pb.StreamEventsRequest(symbol=symbol), metadata=self._metadata
+        )
+        try:
+            # The server sends headers once subscribed: a snapshot taken after that is covered.
+            await asyncio.wait_for(call.initial_metadata(), self.timeout)
+            start = await self.book(symbol, depth=0)
+        except BaseException:
+            call.cancel()
+            raise
+        recorder = Recorder(instrument, start, max_events)
+        recorder.begin(call, codec.events_from_proto)
+        return recorder
 
     async def stream_events(self, symbol: str | None = None) -> AsyncIterator[EventBatch]:
         """Every engine event, in batches of one instrument, of one instrument or all."""

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from marketsim import runtime
 from marketsim.client.aio import AsyncMarketClient, OrderSpec
+from marketsim.client.recorder import Recorder
 from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch
 from marketsim.core import Fill, Instrument, OrderResult
 
@@ -120,6 +121,10 @@ class MarketClient:
     def stream_events(self, symbol: str | None = None) -> Iterator[EventBatch]:
         """Engine events in batches, as a blocking iterator."""
         return _blocking(self._client.stream_events(symbol))
+
+    def record(self, symbol: str, *, max_events: int | None = None) -> Recorder:
+        """Start recording ``symbol``'s events on the IO thread; see ``Recorder``."""
+        return self._wait(self._client.record(symbol, max_events=max_events))
 
     def close(self) -> None:
         """Close the connection."""

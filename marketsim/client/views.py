@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import pandas as pd
+
+from marketsim import frames
 from marketsim.core import display
 from marketsim.core.bookview import BookView
 from marketsim.core.events import BookDelta, Event
@@ -52,6 +55,10 @@ class BookSnapshot(BookView):
         """``[(price_ticks, qty_lots, order_count), ...]`` of one side, best first."""
         _check_side(side)
         return list((self.bids if side == "bid" else self.asks)[:depth])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The ``book`` frame of this snapshot (see ``marketsim.frames.book_frame``)."""
+        return frames.book_frame(self)
 
     def __repr__(self) -> str:
         return display.summary_line(self, "BookSnapshot")
@@ -103,6 +110,10 @@ class LocalBook(BookView):
             tuple(self.level_ticks("bid", depth)),
             tuple(self.level_ticks("ask", depth)),
         )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The ``book`` frame of the current state (see ``marketsim.frames.book_frame``)."""
+        return frames.book_frame(self)
 
     def __repr__(self) -> str:
         return display.summary_line(self, "LocalBook")
