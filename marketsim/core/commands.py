@@ -49,8 +49,10 @@ class SubmitOrder:
     ) -> None:
         if side != "buy" and side != "sell":
             raise InvalidCommandError(f"side must be one of {SIDES}, got {side!r}")
-        _check_positive_int(qty_lots, "qty_lots")
-        if price_ticks is not None:
+        # Cheap inline tests first; the helpers run only to raise with a precise message.
+        if type(qty_lots) is not int or qty_lots <= 0:
+            _check_positive_int(qty_lots, "qty_lots")
+        if price_ticks is not None and (type(price_ticks) is not int or price_ticks <= 0):
             _check_positive_int(price_ticks, "price_ticks")
         if tif != "GTC" and tif not in TIME_IN_FORCE:
             raise InvalidCommandError(f"tif must be one of {TIME_IN_FORCE}, got {tif!r}")
@@ -58,7 +60,8 @@ class SubmitOrder:
             raise InvalidCommandError(f"post_only must be True or False, got {post_only!r}")
         if post_only and (price_ticks is None or tif != "GTC"):
             raise InvalidCommandError("post_only needs a limit price and tif 'GTC'")
-        _check_owner(owner)
+        if type(owner) is not str:
+            _check_owner(owner)
         if order_id is not None:
             _check_order_id(order_id)
         self.side = side
@@ -84,7 +87,8 @@ class CancelOrder:
     __slots__ = ("order_id", "owner")
 
     def __init__(self, order_id: int, owner: str | None = None) -> None:
-        _check_order_id(order_id)
+        if type(order_id) is not int or order_id <= 0:
+            _check_order_id(order_id)
         if owner is not None:
             _check_owner(owner)
         self.order_id = order_id

@@ -104,17 +104,23 @@ class MatchingEngine:
         else:
             self.order_ids.skip_past(order_id)
         side, qty, price, tif = cmd.side, cmd.qty_lots, cmd.price_ticks, cmd.tif
-        opposite = self.book.asks if side == "buy" else self.book.bids
+        buying = side == "buy"
+        opposite = self.book.asks if buying else self.book.bids
         order_type = "market" if price is None else "limit"
 
+        # The best opposite price (None when that side is empty) and whether the order reaches it.
+        keys = opposite.keys
+        best_price = opposite.sign * keys[-1] if keys else None
+        crosses = best_price is not None and (
+            price is None or (price >= best_price if buying else price <= best_price)
+        )
         reject_reason = None
-        best = opposite.best_level()
-        if best is None:
+        if best_price is None:
             if price is None:
                 reject_reason = REASON_NO_LIQUIDITY
             elif tif == "FOK":
                 reject_reason = REASON_FOK_UNFILLABLE
-        elif cmd.post_only and _crosses(side, price, best.price_ticks):  # type: ignore[arg-type]
+        elif cmd.post_only and crosses:
             reject_reason = REASON_POST_ONLY_WOULD_CROSS
         elif tif == "FOK" and _fillable_lots(opposite, side, price, qty) < qty:
             reject_reason = REASON_FOK_UNFILLABLE
@@ -137,24 +143,23 @@ class MatchingEngine:
                 )
             ]
 
-        events: list[Event] = [
-            OrderAccepted(
-                seq,
-                ts_event,
-                order_id,
-                cmd.owner,
-                side,
-                order_type,
-                price,
-                qty,
-                tif,
-                cmd.post_only,
+        accepted = OrderAccepted(
+            seq, ts_event, order_id, cmd.owner, side, order_type, price, qty, tif, cmd.post_only
+        )
+        if not crosses and tif == "GTC" and price is not None:
+            # The common case: a limit order that rests without trading changes one level.
+            level = self._rest(
+                RestingOrder(order_id, cmd.owner, side, price, qty, 0, cmd.post_only)
             )
-        ]
+            self.seq = seq + 1
+            delta = _delta(level, seq + 1, ts_event, True)
+            return [accepted, delta]
+
+        events: list[Event] = [accepted]
         self.seq = seq
         touched: dict[Level, None] = {}
         leaves = qty
-        if best is not None and (price is None or _crosses(side, price, best.price_ticks)):
+        if crosses:
             leaves = self._match(
                 events, touched, opposite, side, price, leaves, order_id, cmd.owner, ts_event
             )
@@ -168,12 +173,10 @@ class MatchingEngine:
                     )
                 )
             else:
-                self._rest(
-                    RestingOrder(
-                        order_id, cmd.owner, side, price, leaves, qty - leaves, cmd.post_only
-                    ),
-                    touched,
+                order = RestingOrder(
+                    order_id, cmd.owner, side, price, leaves, qty - leaves, cmd.post_only
                 )
+                touched[self._rest(order)] = None
         if touched:
             self._emit_deltas(events, touched, ts_event)
         return events
@@ -181,10 +184,12 @@ class MatchingEngine:
     def cancel(self, cmd: CancelOrder, ts_event: int) -> list[Event]:
         """Remove a live order's open quantity from the book."""
         order = self._live_order(cmd.order_id, cmd.owner)
-        self.seq += 1
-        events: list[Event] = [
+        level = self._unrest(order)
+        seq = self.seq
+        self.seq = seq + 2
+        return [
             OrderCancelled(
-                self.seq,
+                seq + 1,
                 ts_event,
                 order.order_id,
                 order.owner,
@@ -192,11 +197,9 @@ class MatchingEngine:
                 order.price_ticks,
                 order.qty_lots,
                 REASON_USER,
-            )
+            ),
+            _delta(level, seq + 2, ts_event, True),
         ]
-        touched = {self._unrest(order): None}
-        self._emit_deltas(events, touched, ts_event)
-        return events
 
     def replace(self, cmd: ReplaceOrder, ts_event: int) -> list[Event]:
         """Change a live order's open quantity and/or price (see ``ReplaceOrder``)."""
@@ -268,7 +271,7 @@ class MatchingEngine:
                     order.filled_lots += new_qty - leaves
             if leaves:
                 order.qty_lots = leaves
-                self._rest(order, touched)
+                touched[self._rest(order)] = None
         self._emit_deltas(events, touched, ts_event)
         return events
 
@@ -379,13 +382,14 @@ class MatchingEngine:
         self.seq = seq
         return leaves
 
-    def _rest(self, order: RestingOrder, touched: dict[Level, None]) -> None:
+    def _rest(self, order: RestingOrder) -> Level:
+        """Queue ``order`` at the back of its level (created if needed); return the level."""
         half = self.book.bids if order.side == "buy" else self.book.asks
         level = half.level_for(order.price_ticks)
         level.orders[order.order_id] = order
         level.qty_lots += order.qty_lots
         self.book.orders[order.order_id] = order
-        touched[level] = None
+        return level
 
     def _unrest(self, order: RestingOrder) -> Level:
         """Take ``order`` out of its level (dropping the level if it empties); return it."""
@@ -403,21 +407,24 @@ class MatchingEngine:
         append = events.append
         for level in touched:
             seq += 1
-            count = len(level.orders)
-            if not count:
-                action = "delete"
-            elif level.is_new:
-                action = "add"
-                level.is_new = False
-            else:
-                action = "update"
-            append(
-                BookDelta(
-                    seq, ts, level.side, level.price_ticks, level.qty_lots, count, action, False
-                )
-            )
+            append(_delta(level, seq, ts, False))
         events[-1].last = True  # type: ignore[union-attr]
         self.seq = seq
+
+
+def _delta(level: Level, seq: int, ts_event: int, last: bool) -> BookDelta:
+    """The ``BookDelta`` publishing ``level``'s current state (the first one says "add")."""
+    count = len(level.orders)
+    if not count:
+        action = "delete"
+    elif level.is_new:
+        action = "add"
+        level.is_new = False
+    else:
+        action = "update"
+    return BookDelta(
+        seq, ts_event, level.side, level.price_ticks, level.qty_lots, count, action, last
+    )
 
 
 def _crosses(side: str, price: int, opposite_price: int) -> bool:
