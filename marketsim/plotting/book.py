@@ -104,7 +104,7 @@ def plot_ladder(source: Any, *, ax: Axes | None = None, depth: int = 10, **kwarg
 
 
 def plot_queue(
-    orders: Sequence[tuple[int, float]], ax: Axes | None = None, *, side: str | None = None
+    orders: Sequence[tuple[int, float]], *, ax: Axes | None = None, side: str | None = None
 ) -> Axes:
     """The orders resting at one price, as blocks in time priority: first in line on the left.
 
