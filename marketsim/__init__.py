@@ -22,6 +22,7 @@ from marketsim.errors import (
     MarketUnavailableError,
     NotFoundError,
     PermissionDeniedError,
+    StreamOverflowError,
     UnknownOrderError,
     UnknownSymbolError,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "OrderBook",
     "OrderResult",
     "PermissionDeniedError",
+    "StreamOverflowError",
     "UnknownOrderError",
     "UnknownSymbolError",
     "launch",

@@ -6,6 +6,8 @@
     marketsim book ACME                           # the ladder
     marketsim subscribe ACME                      # book updates and trades until Ctrl-C
     marketsim demo                                # a 15-second market in the terminal + plots
+    marketsim simulate --agents zi,mm --duration 600 --seed 1 --out zi-mm.parquet
+    marketsim replay lobster MESSAGES.csv --orderbook ORDERBOOK.csv --check --out day.parquet
 
 Client commands find the server with ``--address`` or ``$MARKETSIM_ADDRESS``.
 """
@@ -18,6 +20,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from marketsim.core import Instrument
 from marketsim.errors import MarketsimError
@@ -41,19 +44,19 @@ async def _serve(args: argparse.Namespace) -> None:
 
     instruments = args.symbol or [Instrument("ACME", "0.01")]
     server = MarketServer(Exchange({i.symbol: i for i in instruments}))
-    address = await server.start(args.host, args.port)
-    print(f"marketsim listening on {address}", flush=True)
-    print(
-        f"instruments: {', '.join(f'{i.symbol} (tick {i.tick_size})' for i in instruments)}; "
-        "Ctrl-C stops",
-        flush=True,
-    )
+    # Handlers first: whoever reads the ready line may signal us at once.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
-    await server.stop(grace=2.0)
+    try:
+        address = await server.start(args.host, args.port)
+        print(f"marketsim listening on {address}", flush=True)
+        listed = ", ".join(f"{i.symbol} (tick {i.tick_size})" for i in instruments)
+        print(f"instruments: {listed}; Ctrl-C stops", flush=True)
+        await stop.wait()
+    finally:
+        await server.stop(grace=2.0)
     print("marketsim stopped", flush=True)
 
 
@@ -155,7 +158,79 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seconds", type=float, default=15.0)
     demo.add_argument("--out", default="demo-output", help="folder for the PNG files")
     demo.set_defaults(run=_demo)
+
+    _add_data_commands(commands)
     return parser
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def _add_data_commands(commands) -> None:
+    """``simulate`` and ``replay lobster`` (implemented in ``marketsim.data.console``, imported
+    only when one of them runs: it needs pandas and pyarrow)."""
+
+    def console():
+        from marketsim.data import console
+
+        return console
+
+    address = os.environ.get("MARKETSIM_ADDRESS", DEFAULT_ADDRESS)
+    simulate = commands.add_parser(
+        "simulate",
+        help="run order-flow agents and save the session (or drive a live server)",
+        description="Run agents on an in-process book, deterministic for --seed, and write "
+        "the session file (--out); or, with --live, drive them on the server at --address.",
+    )
+    simulate.add_argument(
+        "--agents",
+        type=lambda text: console().agent_list(text),
+        default=["zi"],
+        metavar="NAMES",
+        help="comma-separated, from zi,mm,noise,momentum (default zi)",
+    )
+    simulate.add_argument("--steps", type=int, help="stop after this many agent wake-ups")
+    simulate.add_argument("--duration", type=_positive_float, help="simulated seconds")
+    simulate.add_argument("--seed", type=int, help="random seed (default: fresh entropy)")
+    simulate.add_argument("--symbol", default="ACME")
+    simulate.add_argument("--tick", default="0.01", help="tick size (default 0.01)")
+    simulate.add_argument("--out", type=Path, metavar="FILE.parquet", help="session file")
+    simulate.add_argument("--live", action="store_true", help="trade on a running server")
+    simulate.add_argument("--address", default=address, help=f"with --live; default {address}")
+    simulate.add_argument(
+        "--speed", type=_positive_float, default=1.0, help="with --live: time acceleration"
+    )
+    simulate.add_argument("--quiet", action="store_true", help="no progress bar")
+    simulate.set_defaults(run=lambda args: console().simulate(args))
+
+    replay = commands.add_parser("replay", help="replay market data files")
+    formats = replay.add_subparsers(dest="format", required=True)
+    lobster = formats.add_parser(
+        "lobster",
+        help="replay a LOBSTER message file",
+        description="Replay a LOBSTER message file through the engine; with --orderbook, "
+        "seed the book from it and print how many rows the replay reproduces.",
+    )
+    lobster.add_argument("messages", type=Path, metavar="MESSAGES.csv")
+    lobster.add_argument("--orderbook", type=Path, metavar="ORDERBOOK.csv")
+    lobster.add_argument(
+        "--check", action="store_true", help="exit with status 1 unless every row matches"
+    )
+    lobster.add_argument("--symbol", help="default: from the file name")
+    lobster.add_argument("--out", type=Path, metavar="FILE.parquet", help="session file")
+    lobster.add_argument("--into", metavar="ADDR", help="also replay into the server at ADDR")
+    lobster.add_argument(
+        "--speed", type=_positive_float, help="with --into: time acceleration (default: max)"
+    )
+    lobster.add_argument("--quiet", action="store_true", help="no progress bar")
+    lobster.set_defaults(run=lambda args: console().replay_lobster(args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

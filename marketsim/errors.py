@@ -46,3 +46,10 @@ class DuplicateSymbolError(InvalidCommandError):
 
 class MarketUnavailableError(MarketsimError, ConnectionError):
     """The market server cannot be reached (not started yet, stopped, or unreachable)."""
+
+
+class StreamOverflowError(MarketsimError):
+    """A stream subscriber fell too far behind and the server ended its stream.
+
+    Resubscribe (and resynchronise from a snapshot) to continue.
+    """

@@ -238,13 +238,16 @@ class AsyncMarketClient:
         request = pb.GetBookRequest(symbol=symbol, depth=depth)
         return BookSnapshot.from_proto(await self._unary("GetBook", request))
 
-    async def stream_book(self, symbol: str, depth: int = 0) -> AsyncIterator[BookUpdate]:
+    async def stream_book(self, symbol: str) -> AsyncIterator[BookUpdate]:
         """The live book: a snapshot, then deltas, each already applied to ``update.book``.
 
-        If the stream ever skips (a message does not follow the one before), the client
-        resubscribes and starts again from a fresh snapshot by itself (``self.resyncs``).
+        The client keeps every level (deltas arrive for all of them, so a copy cut to the top
+        levels could not tell which level moves up when the best one goes); take the top N
+        with ``update.book.snapshot(N)`` or ``update.book.level_ticks(side, N)``. If the stream
+        ever skips (a message does not follow the one before), the client resubscribes and
+        starts again from a fresh snapshot by itself (``self.resyncs``).
         """
-        request = pb.StreamBookRequest(symbol=symbol, depth=depth)
+        request = pb.StreamBookRequest(symbol=symbol)
         while True:
             call = self.stub.StreamBook(request, metadata=self._metadata)
             book: LocalBook | None = None

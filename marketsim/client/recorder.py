@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from marketsim import frames
+from marketsim._gc import gc_paused
 from marketsim.client.views import BookSnapshot, LocalBook
 from marketsim.core.events import BookDelta, Event
 from marketsim.core.types import Instrument
@@ -66,7 +67,8 @@ class Recorder:
         start_seq = self._start.seq
         try:
             async for batch in call:
-                events = [e for e in decode(batch.events) if e.seq > start_seq]
+                with gc_paused():  # decoding allocates next to the many events kept
+                    events = [e for e in decode(batch.events) if e.seq > start_seq]
                 with self._lock:
                     self._events.extend(events)
                     if self.max_events is not None and len(self._events) > self.max_events:
@@ -79,10 +81,26 @@ class Recorder:
             call.cancel()
 
     def _fold(self, count: int) -> None:
-        """Move the oldest ``count`` events into the starting book (lock held)."""
-        folded = self._events[:count]
-        del self._events[:count]
-        self._start.apply([e for e in folded if type(e) is BookDelta], folded[-1].seq)  # type: ignore[misc]
+        """Move at least the oldest ``count`` events into the starting book (lock held).
+
+        The cut is made after a command's last delta, so the start is always a book that
+        existed; until such a delta arrives, the recording may hold a few events too many.
+        """
+        events = self._events
+        cut = next(
+            (
+                i + 1
+                for i in range(count - 1, len(events))
+                if type(e := events[i]) is BookDelta and e.last
+            ),  # type: ignore[union-attr]
+            None,
+        )
+        if cut is None:
+            return
+        folded = events[:cut]
+        del events[:cut]
+        deltas = [e for e in folded if type(e) is BookDelta]
+        self._start.apply(deltas, folded[-1].seq, folded[-1].ts_event)  # type: ignore[arg-type]
 
     @property
     def running(self) -> bool:
@@ -178,14 +196,15 @@ class Recorder:
         if limit is not None and limit < getattr(book, field):
             raise ValueError(f"{at} is before the recording's first state")
         applied: list[BookDelta] = []
-        last_seq = book.seq
+        last = None
         for event in events:
             if limit is not None and getattr(event, field) > limit:
                 break
-            last_seq = event.seq
+            last = event
             if type(event) is BookDelta:
                 applied.append(event)
-        book.apply(applied, last_seq)
+        if last is not None:
+            book.apply(applied, last.seq, last.ts_event)
         return book.snapshot(depth)
 
     def __repr__(self) -> str:

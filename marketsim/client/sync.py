@@ -7,6 +7,8 @@ Calling it from the IO thread itself raises instead of deadlocking.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import TypeVar
 
@@ -110,9 +112,9 @@ class MarketClient:
         """A snapshot of ``symbol``'s book, ``depth`` levels per side (0 for all)."""
         return self._wait(self._client.book(symbol, depth))
 
-    def stream_book(self, symbol: str, depth: int = 0) -> Iterator[BookUpdate]:
+    def stream_book(self, symbol: str) -> Iterator[BookUpdate]:
         """The live book, as a blocking iterator (see ``AsyncMarketClient.stream_book``)."""
-        return _blocking(self._client.stream_book(symbol, depth))
+        return _blocking(self._client.stream_book(symbol))
 
     def stream_trades(self, symbol: str | None = None) -> Iterator[Fill]:
         """Trades as they happen, as a blocking iterator."""
@@ -141,13 +143,36 @@ class MarketClient:
         return f"<MarketClient {self.address}{owner}>"
 
 
+class _Puller:
+    """Pulls the items of an async iterator that lives on the IO loop, for a blocking caller."""
+
+    def __init__(self, stream: AsyncIterator[T]) -> None:
+        self.stream = stream
+        self._task: asyncio.Task | None = None
+
+    async def next(self) -> T:
+        self._task = asyncio.current_task()
+        return await self.stream.__anext__()
+
+    async def close(self) -> None:
+        # A caller interrupted while waiting (Ctrl-C) leaves next() running: end it first,
+        # or closing the generator fails with "asynchronous generator is already running".
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        await self.stream.aclose()  # type: ignore[attr-defined]
+
+
 def _blocking(stream: AsyncIterator[T]) -> Iterator[T]:
     """Iterate an async iterator that lives on the IO thread, one item per round trip."""
+    puller = _Puller(stream)
     try:
         while True:
             try:
-                yield runtime.run_sync(stream.__anext__(), timeout=None)  # type: ignore[arg-type]
+                yield runtime.run_sync(puller.next(), timeout=None)
             except StopAsyncIteration:
                 return
     finally:
-        runtime.run_sync(stream.aclose(), timeout=10.0)  # type: ignore[attr-defined]
+        runtime.run_sync(puller.close(), timeout=10.0)

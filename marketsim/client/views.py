@@ -81,8 +81,12 @@ class LocalBook(BookView):
             "ask": {p: (q, n) for p, q, n in snapshot.asks},
         }
 
-    def apply(self, deltas: list[BookDelta], seq: int) -> None:
-        """Apply level deltas; the book is then as of ``seq``."""
+    def apply(self, deltas: list[BookDelta], seq: int, ts_event: int | None = None) -> None:
+        """Apply level deltas; the book is then as of event ``seq`` at time ``ts_event``.
+
+        ``ts_event`` defaults to the time of the last delta (events that change no level
+        move ``seq`` and the time on without a delta).
+        """
         sides = self._sides
         for delta in deltas:
             levels = sides[delta.side]
@@ -90,8 +94,11 @@ class LocalBook(BookView):
                 levels.pop(delta.price_ticks, None)
             else:
                 levels[delta.price_ticks] = (delta.qty_lots, delta.order_count)
-            self.ts_event = delta.ts_event
         self.seq = seq
+        if ts_event is not None:
+            self.ts_event = ts_event
+        elif deltas:
+            self.ts_event = deltas[-1].ts_event
 
     def level_ticks(self, side: BookSide, depth: int | None = None) -> list[LevelTicks]:
         """``[(price_ticks, qty_lots, order_count), ...]`` of one side, best first."""

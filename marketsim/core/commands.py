@@ -8,13 +8,26 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from marketsim.core.types import SIDES, TIME_IN_FORCE, Instrument, Side, TimeInForce
+from marketsim.core.types import (
+    MAX_PRICE_TICKS,
+    MAX_QTY_LOTS,
+    SIDES,
+    TIME_IN_FORCE,
+    Instrument,
+    Side,
+    TimeInForce,
+)
 from marketsim.errors import InvalidCommandError
 
+#: Order ids travel as unsigned 64-bit integers; ids above this fit everywhere.
+MAX_ORDER_ID = 2**63 - 1
 
-def _check_positive_int(value: object, field_name: str) -> None:
-    if type(value) is not int or value <= 0:
-        raise InvalidCommandError(f"{field_name} must be a positive integer, got {value!r}")
+
+def _check_positive_int(value: object, field_name: str, maximum: int) -> None:
+    if type(value) is not int or not 0 < value <= maximum:
+        raise InvalidCommandError(
+            f"{field_name} must be a positive integer up to {maximum:,}, got {value!r}"
+        )
 
 
 def _check_owner(owner: object) -> None:
@@ -23,7 +36,7 @@ def _check_owner(owner: object) -> None:
 
 
 def _check_order_id(order_id: object) -> None:
-    if type(order_id) is not int or order_id <= 0:
+    if type(order_id) is not int or not 0 < order_id <= MAX_ORDER_ID:
         raise InvalidCommandError(f"order_id must be a positive integer, got {order_id!r}")
 
 
@@ -50,10 +63,12 @@ class SubmitOrder:
         if side != "buy" and side != "sell":
             raise InvalidCommandError(f"side must be one of {SIDES}, got {side!r}")
         # Cheap inline tests first; the helpers run only to raise with a precise message.
-        if type(qty_lots) is not int or qty_lots <= 0:
-            _check_positive_int(qty_lots, "qty_lots")
-        if price_ticks is not None and (type(price_ticks) is not int or price_ticks <= 0):
-            _check_positive_int(price_ticks, "price_ticks")
+        if type(qty_lots) is not int or not 0 < qty_lots <= MAX_QTY_LOTS:
+            _check_positive_int(qty_lots, "qty_lots", MAX_QTY_LOTS)
+        if price_ticks is not None and (
+            type(price_ticks) is not int or not 0 < price_ticks <= MAX_PRICE_TICKS
+        ):
+            _check_positive_int(price_ticks, "price_ticks", MAX_PRICE_TICKS)
         if tif != "GTC" and tif not in TIME_IN_FORCE:
             raise InvalidCommandError(f"tif must be one of {TIME_IN_FORCE}, got {tif!r}")
         if type(post_only) is not bool:
@@ -87,7 +102,7 @@ class CancelOrder:
     __slots__ = ("order_id", "owner")
 
     def __init__(self, order_id: int, owner: str | None = None) -> None:
-        if type(order_id) is not int or order_id <= 0:
+        if type(order_id) is not int or not 0 < order_id <= MAX_ORDER_ID:
             _check_order_id(order_id)
         if owner is not None:
             _check_owner(owner)
@@ -121,9 +136,9 @@ class ReplaceOrder:
         if qty_lots is None and price_ticks is None:
             raise InvalidCommandError("replace needs a new qty, a new price, or both")
         if qty_lots is not None:
-            _check_positive_int(qty_lots, "qty_lots")
+            _check_positive_int(qty_lots, "qty_lots", MAX_QTY_LOTS)
         if price_ticks is not None:
-            _check_positive_int(price_ticks, "price_ticks")
+            _check_positive_int(price_ticks, "price_ticks", MAX_PRICE_TICKS)
         self.order_id = order_id
         self.qty_lots = qty_lots
         self.price_ticks = price_ticks
@@ -147,7 +162,7 @@ class ExecuteOrder:
 
     def __init__(self, order_id: int, qty_lots: int) -> None:
         _check_order_id(order_id)
-        _check_positive_int(qty_lots, "qty_lots")
+        _check_positive_int(qty_lots, "qty_lots", MAX_QTY_LOTS)
         self.order_id = order_id
         self.qty_lots = qty_lots
 

@@ -27,6 +27,12 @@ SIDES: Final = (BUY, SELL)
 BOOK_SIDES: Final = (BID, ASK)
 TIME_IN_FORCE: Final = ("GTC", "IOC", "FOK")
 
+#: Largest quantity of one order and largest price, in lots and ticks. Far beyond any real
+#: market, they keep every level total and price inside int64 (the wire) and exact in the
+#: float64 columns of the frames.
+MAX_QTY_LOTS: Final = 10**12
+MAX_PRICE_TICKS: Final = 10**15
+
 #: The side of the book an order of each side rests on.
 BOOK_SIDE_OF: Final = {BUY: BID, SELL: ASK}
 
@@ -45,6 +51,16 @@ def _as_decimal(value: object, field_name: str) -> Decimal:
     if not number.is_finite():
         raise InvalidCommandError(f"{field_name} must be finite, got {value!r}")
     return number
+
+
+def _grid_divmod(
+    number: Decimal, step: Decimal, field_name: str, value: object
+) -> tuple[Decimal, Decimal]:
+    """``divmod(number, step)``, refusing numbers too large to place on the grid."""
+    try:
+        return divmod(number, step)
+    except InvalidOperation:  # more digits than the decimal context holds
+        raise InvalidCommandError(f"{field_name} {value!r} is too large") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +107,15 @@ class Instrument:
                 f"{field_name} must be a positive multiple of tick {self.tick_size} "
                 f"for {self.symbol}, got {price!r}"
             )
-        ticks, remainder = divmod(number, self.tick_size)
+        ticks, remainder = _grid_divmod(number, self.tick_size, field_name, price)
         if remainder:
             raise InvalidCommandError(
                 f"{field_name} {price!r} is not a multiple of tick {self.tick_size} "
                 f"for {self.symbol}"
+            )
+        if ticks > MAX_PRICE_TICKS:
+            raise InvalidCommandError(
+                f"{field_name} {price!r} is too large: at most {MAX_PRICE_TICKS * self.tick_size}"
             )
         return int(ticks)
 
@@ -109,10 +129,14 @@ class Instrument:
                 f"{field_name} must be a positive multiple of lot {self.lot_size} "
                 f"for {self.symbol}, got {qty!r}"
             )
-        lots, remainder = divmod(number, self.lot_size)
+        lots, remainder = _grid_divmod(number, self.lot_size, field_name, qty)
         if remainder:
             raise InvalidCommandError(
                 f"{field_name} {qty!r} is not a multiple of lot {self.lot_size} for {self.symbol}"
+            )
+        if lots > MAX_QTY_LOTS:
+            raise InvalidCommandError(
+                f"{field_name} {qty!r} is too large: at most {MAX_QTY_LOTS * self.lot_size}"
             )
         return int(lots)
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 import pandas as pd
 
+from marketsim._gc import gc_paused
 from marketsim.core.events import BookDelta, Event
 from marketsim.core.types import BookSide, Instrument
 from marketsim.frames.books import BookLike
@@ -81,6 +82,7 @@ def _top_of_book_changes(
             yield (event.ts_event, event.seq, *top)
 
 
+@gc_paused()
 def bbo_frame(
     events: Iterable[Event],
     instrument: Instrument | None = None,

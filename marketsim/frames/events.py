@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from marketsim._gc import gc_paused
 from marketsim.core.events import (
     BookDelta,
     Event,
@@ -53,6 +54,7 @@ def instrument_of(events: Iterable[Event], instrument: Instrument | None) -> Ins
     return carried
 
 
+@gc_paused()
 def trades_frame(events: Iterable[Event], instrument: Instrument | None = None) -> pd.DataFrame:
     """One row per execution (``Trade`` event), in event order. Columns:
 
@@ -85,6 +87,7 @@ def trades_frame(events: Iterable[Event], instrument: Instrument | None = None) 
     )
 
 
+@gc_paused()
 def deltas_frame(events: Iterable[Event], instrument: Instrument | None = None) -> pd.DataFrame:
     """One row per price-level change (``BookDelta`` event), in event order. Columns:
 
@@ -114,6 +117,7 @@ def deltas_frame(events: Iterable[Event], instrument: Instrument | None = None) 
     )
 
 
+@gc_paused()
 def events_frame(events: Iterable[Event], instrument: Instrument | None = None) -> pd.DataFrame:
     """One row per engine event of any type, in event order: the whole log in one table.
 

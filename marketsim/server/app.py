@@ -9,6 +9,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from marketsim.core import Exchange
+from marketsim.server.decoding import MalformedRequestInterceptor
 from marketsim.server.hub import DEFAULT_QUEUE_SIZE, Hub
 from marketsim.server.service import MarketService
 from marketsim.wire.v1 import market_pb2 as pb
@@ -46,11 +47,12 @@ class MarketServer:
         if self._server is not None:
             raise RuntimeError("this MarketServer was already started; create a new one")
         server = grpc.aio.server(
+            interceptors=[MalformedRequestInterceptor()],
             options=[
                 # Off: with SO_REUSEPORT two servers could silently share one port.
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
-            ]
+            ],
         )
         pb_grpc.add_MarketServiceServicer_to_server(self.service, server)
         self._health = health.aio.HealthServicer()

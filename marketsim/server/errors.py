@@ -10,6 +10,7 @@ from marketsim.errors import (
     MarketUnavailableError,
     NotFoundError,
     PermissionDeniedError,
+    StreamOverflowError,
     UnknownOrderError,
     UnknownSymbolError,
 )
@@ -53,6 +54,8 @@ def exception_for(code: grpc.StatusCode, message: str) -> Exception:
         return UnknownOrderError(message)
     if code == grpc.StatusCode.PERMISSION_DENIED:
         return PermissionDeniedError(message)
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return StreamOverflowError(message)
     if code == grpc.StatusCode.UNAVAILABLE:
         return MarketUnavailableError(f"market server unavailable: {message}")
     return MarketsimError(f"{code.name}: {message}")

@@ -126,7 +126,7 @@ class MarketService(pb_grpc.MarketServiceServicer):
                     f"commands, got {len(request.commands)}",
                 )
             response = pb.OrderEntryResponse()
-            events_by_symbol: dict[str, list[Event]] = {}
+            pending: dict[str, list[Event]] = {}  # per symbol, whole command batches
             for command in request.commands:
                 try:
                     ack, book, events = self._execute(codec.unwrap_order_command(command), owner)
@@ -134,10 +134,16 @@ class MarketService(pb_grpc.MarketServiceServicer):
                     code, message = _status_logged(error)
                     ack = pb.OrderAck(error=pb.CommandError(code=code.value[0], message=message))
                 else:
-                    events_by_symbol.setdefault(book.symbol, []).extend(events)
-                ack.tag = command.tag
-                response.acks.append(ack)
-            for symbol, events in events_by_symbol.items():
+                    batch = pending.setdefault(book.symbol, [])
+                    if len(batch) + len(events) > MAX_ITEMS_PER_MESSAGE and batch:
+                        # Publish in pieces a stream message can carry, at command boundaries.
+                        self.hub.publish(book.symbol, batch)
+                        batch = pending[book.symbol] = []
+                    batch.extend(events)
+                entry = response.acks.add()
+                entry.CopyFrom(ack)  # not ack itself: it may be the one kept for retries
+                entry.tag = command.tag
+            for symbol, events in pending.items():
                 self.hub.publish(symbol, events)
             yield response
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import gc
 import heapq
 import math
 import numbers
@@ -24,6 +23,7 @@ from decimal import Decimal
 import numpy as np
 from tqdm.auto import tqdm
 
+from marketsim._gc import gc_paused
 from marketsim.core.commands import CancelOrder, ReplaceOrder, SubmitOrder
 from marketsim.core.orderbook import OrderBook
 from marketsim.core.types import Instrument
@@ -154,53 +154,49 @@ def run(
     heapreplace, heappop = heapq.heapreplace, heapq.heappop
     done = 0
     last_ns = start_ns
-    # The run allocates millions of long-lived, acyclic events; the cyclic collector would
-    # rescan them over and over (it more than doubles the run time), so it pauses meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
     started = time.perf_counter()
     try:
-        while heap and done < max_steps:
-            now, index = heap[0]
-            if now > end_ns:
-                break
-            agent, name, act, next_wakeup, view, rng, state = slots[index]
-            view.now = now
-            state.wakeups += 1
-            actions = act(view, rng, now)
-            if actions:
-                for command in actions:
-                    kind = type(command)
-                    if kind is SubmitOrder or kind is CancelOrder or kind is ReplaceOrder:
-                        if command.owner != name:
-                            command.owner = name
-                    else:
-                        raise InvalidCommandError(
-                            f"agent {name!r} returned {command!r}; expected SubmitOrder, "
-                            "CancelOrder or ReplaceOrder"
-                        )
-                    state.commands += 1
-                    try:
-                        events = apply(command, now)
-                    except UnknownOrderError:
-                        state.stale += 1
-                        continue
-                    route(events, states, market)
-            following = next_wakeup(view, rng, now)
-            if following is None:
-                heappop(heap)
-            else:
-                if type(following) is not int or following < now:
-                    following = _checked_time(following, now, agent)
-                heapreplace(heap, (following, index))
-            done += 1
-            last_ns = now
-            if not done & _PROGRESS_MASK:
-                bar.update(((now - start_ns) / NS_PER_SECOND if by_time else done) - bar.n)
+        # Millions of events are allocated next to the millions already kept.
+        with gc_paused():
+            while heap and done < max_steps:
+                now, index = heap[0]
+                if now > end_ns:
+                    break
+                agent, name, act, next_wakeup, view, rng, state = slots[index]
+                view.now = now
+                state.wakeups += 1
+                actions = act(view, rng, now)
+                if actions:
+                    for command in actions:
+                        kind = type(command)
+                        if kind is SubmitOrder or kind is CancelOrder or kind is ReplaceOrder:
+                            if command.owner != name:
+                                command.owner = name
+                        else:
+                            raise InvalidCommandError(
+                                f"agent {name!r} returned {command!r}; expected SubmitOrder, "
+                                "CancelOrder or ReplaceOrder"
+                            )
+                        state.commands += 1
+                        try:
+                            events = apply(command, now)
+                        except UnknownOrderError:
+                            state.stale += 1
+                            continue
+                        route(events, states, market)
+                following = next_wakeup(view, rng, now)
+                if following is None:
+                    heappop(heap)
+                else:
+                    if type(following) is not int or following < now:
+                        following = _checked_time(following, now, agent)
+                    heapreplace(heap, (following, index))
+                done += 1
+                last_ns = now
+                if not done & _PROGRESS_MASK:
+                    bar.update(((now - start_ns) / NS_PER_SECOND if by_time else done) - bar.n)
     finally:
         wall = time.perf_counter() - started
-        if collecting:
-            gc.enable()
         stopped_by_steps = done >= max_steps
         final_ns = end_ns if by_time and not stopped_by_steps else last_ns
         bar.update(((final_ns - start_ns) / NS_PER_SECOND if by_time else done) - bar.n)
