@@ -57,6 +57,13 @@ class EventLog(Sequence[Event]):
     def __iter__(self) -> Iterator[Event]:
         return iter(self._events)
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EventLog):
+            return NotImplemented
+        return self.instrument == other.instrument and self._events == other._events
+
+    __hash__ = None  # type: ignore[assignment]  (mutable underneath, like a list)
+
     def __repr__(self) -> str:
         return f"<EventLog {self.instrument.symbol}: {len(self._events)} events>"
 

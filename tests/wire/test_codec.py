@@ -23,7 +23,14 @@ from marketsim.core.events import (
     OrderType,
     Trade,
 )
-from marketsim.core.types import BOOK_SIDES, SIDES, TIME_IN_FORCE, Instrument
+from marketsim.core.types import (
+    BOOK_SIDES,
+    MAX_PRICE_TICKS,
+    MAX_QTY_LOTS,
+    SIDES,
+    TIME_IN_FORCE,
+    Instrument,
+)
 from marketsim.errors import InvalidCommandError
 from marketsim.wire import codec
 from marketsim.wire.v1 import market_pb2 as pb
@@ -107,12 +114,17 @@ events = st.one_of(
 )
 
 
+# Commands are capped well inside int64 (see marketsim.core.types); events are not.
+command_lots = st.integers(1, MAX_QTY_LOTS)
+command_ticks = st.integers(1, MAX_PRICE_TICKS)
+
+
 @st.composite
 def submit_orders(draw: st.DrawFn) -> SubmitOrder:
-    price = draw(maybe_price)
+    price = draw(st.none() | command_ticks)
     tif = draw(tifs)
     post_only = price is not None and tif == "GTC" and draw(st.booleans())
-    return SubmitOrder(draw(sides), draw(positive), price, tif, post_only, owner=draw(owners))
+    return SubmitOrder(draw(sides), draw(command_lots), price, tif, post_only, owner=draw(owners))
 
 
 commands = st.one_of(
@@ -121,11 +133,11 @@ commands = st.one_of(
     st.builds(
         ReplaceOrder,
         order_id=ids,
-        qty_lots=st.none() | positive,
-        price_ticks=positive,
+        qty_lots=st.none() | command_lots,
+        price_ticks=command_ticks,
         owner=owners,
     ),
-    st.builds(ReplaceOrder, order_id=ids, qty_lots=positive, owner=owners),
+    st.builds(ReplaceOrder, order_id=ids, qty_lots=command_lots, owner=owners),
 )
 
 
@@ -289,10 +301,19 @@ def test_well_formed_limit_buy_decodes():
         (limit_buy(side=7), "side .* got 7"),
         (limit_buy(tif=pb.TIME_IN_FORCE_UNSPECIFIED), "tif .* got 'TIME_IN_FORCE_UNSPECIFIED'"),
         (limit_buy(order_type=pb.ORDER_TYPE_UNSPECIFIED), "got ORDER_TYPE_UNSPECIFIED"),
-        (limit_buy(qty_lots=0), "qty_lots must be a positive integer, got 0"),
-        (limit_buy(qty_lots=-5), "qty_lots must be a positive integer, got -5"),
+        (
+            limit_buy(qty_lots=0),
+            "qty_lots must be a positive integer up to 1,000,000,000,000, got 0",
+        ),
+        (
+            limit_buy(qty_lots=-5),
+            "qty_lots must be a positive integer up to 1,000,000,000,000, got -5",
+        ),
         (limit_buy(price_ticks=None), "a limit order needs price_ticks"),
-        (limit_buy(price_ticks=0), "price_ticks must be a positive integer, got 0"),
+        (
+            limit_buy(price_ticks=0),
+            "price_ticks must be a positive integer up to 1,000,000,000,000,000, got 0",
+        ),
         (limit_buy(order_type=pb.ORDER_TYPE_MARKET), "a market order must not set price_ticks"),
         (limit_buy(tif=pb.TIME_IN_FORCE_IOC, post_only=True), "post_only"),
         (pb.CancelOrderRequest(symbol="ACME"), "order_id must be a positive integer, got 0"),

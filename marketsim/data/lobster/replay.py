@@ -1,9 +1,4 @@
-"""LOBSTER files (lobsterdata.com): read message and orderbook files, and replay them.
-
-A LOBSTER *message* file has one row per order event of one trading day (NASDAQ ITCH), an
-*orderbook* file the top N price levels after each of those events. ``replay`` drives a real
-engine ``OrderBook`` with the messages and, when the orderbook file is given, compares the
-engine's top N levels with every row.
+"""Replay LOBSTER messages through a real engine ``OrderBook``, message by message.
 
 A level-N message file only holds events that touch the best N levels, so a replay has to learn
 some volume from the orderbook rows. It does so in three explicit ways, all recorded in
@@ -34,21 +29,16 @@ Off-book prints keep their exact price (midpoint executions print at half cents)
 from __future__ import annotations
 
 import itertools
-import re
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date as Date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from marketsim import frames
 from marketsim.core import (
     CancelOrder,
     Event,
-    EventLog,
     ExecuteOrder,
     Instrument,
     OrderBook,
@@ -57,253 +47,18 @@ from marketsim.core import (
     SubmitOrder,
 )
 from marketsim.core.book import BookHalf, RestingOrder
+from marketsim.data.lobster.files import ASK_DUMMY, BID_DUMMY, read_messages, read_orderbook
+from marketsim.data.lobster.live import _check_speed, replay_into
+from marketsim.data.lobster.result import ReplayResult, ReplayStats
 
-MESSAGE_COLUMNS = ("time", "type", "order_id", "size", "price", "direction")
-MESSAGE_DTYPES = {
-    "type": "int8",
-    "order_id": "int64",
-    "size": "int64",
-    "price": "int64",
-    "direction": "int8",
-}
-#: LOBSTER prices are integers in units of 1/PRICE_SCALE dollar.
-PRICE_SCALE = 10_000
-ASK_DUMMY = 9_999_999_999
-BID_DUMMY = -9_999_999_999
 OWNER = "lobster"
 OWNER_INITIAL = "lobster-initial"
 OWNER_REVEALED = "lobster-revealed"
 #: Engine ids of anonymous volume start here, far above NASDAQ order reference numbers.
 ANON_ID_BASE = 10**15
-EXCHANGE_TZ = "America/New_York"
-
-_NAME = re.compile(
-    r"(?P<symbol>.+)_(?P<date>\d{4}-\d{2}-\d{2})_(?P<start>\d+)_(?P<end>\d+)_"
-    r"(?P<kind>message|orderbook)_(?P<levels>\d+)\.csv"
-)
 _SIDE = {1: "bid", -1: "ask"}
 _ORDER_SIDE = {"bid": "buy", "ask": "sell"}
 _OFFBOOK_KIND = {4: "unmatched", 5: "hidden", 6: "cross"}
-
-
-@dataclass(frozen=True)
-class LobsterFileName:
-    """What a LOBSTER file name says: ``TICKER_Date_StartMs_EndMs_kind_LEVELS.csv``."""
-
-    symbol: str
-    date: Date
-    start_ms: int
-    end_ms: int
-    kind: str
-    levels: int
-
-
-def parse_file_name(path: str | Path) -> LobsterFileName | None:
-    """Parse a LOBSTER file name, or return None if it does not follow the pattern."""
-    match = _NAME.fullmatch(Path(path).name)
-    if match is None:
-        return None
-    return LobsterFileName(
-        match["symbol"],
-        Date.fromisoformat(match["date"]),
-        int(match["start"]),
-        int(match["end"]),
-        match["kind"],
-        int(match["levels"]),
-    )
-
-
-def find_pairs(folder: str | Path) -> list[tuple[Path, Path]]:
-    """``(message_path, orderbook_path)`` of every complete pair directly in ``folder``."""
-    pairs = []
-    for message in sorted(Path(folder).glob("*_message_*.csv")):
-        orderbook = message.with_name(message.name.replace("_message_", "_orderbook_"))
-        if orderbook.is_file():
-            pairs.append((message, orderbook))
-    return pairs
-
-
-def read_messages(
-    path: str | Path, *, date: Date | str | None = None, tz: str = EXCHANGE_TZ
-) -> pd.DataFrame:
-    """Read a LOBSTER message file into a frame, one row per message, in file order.
-
-    Columns: ``time`` datetime64[ns, UTC] (the file's seconds after midnight, taken as wall
-    time in ``tz`` on ``date``, then converted to UTC; exact to the nanosecond for files with
-    up to 9 decimals), ``type`` int8 (1-7), ``order_id`` int64, ``size`` int64 (shares),
-    ``price`` int64 (1/10,000 dollar, as in the file), ``direction`` int8 (1 buy/bid, -1
-    sell/ask: the side of the resting order for executions). ``date`` defaults to the one in
-    the file name. ``attrs`` holds ``symbol``, ``date`` and ``levels`` from the name.
-    """
-    path = Path(path)
-    name = parse_file_name(path)
-    if date is None:
-        if name is None:
-            raise ValueError(f"cannot tell the date of {path.name!r}; pass date=")
-        date = name.date
-    frame = pd.read_csv(
-        path, header=None, names=list(MESSAGE_COLUMNS), dtype={"time": "float64", **MESSAGE_DTYPES}
-    )
-    ns = np.rint(frame["time"].to_numpy() * 1e9).astype("int64")
-    local = pd.Timestamp(date).as_unit("ns") + pd.to_timedelta(ns, unit="ns")
-    frame["time"] = pd.DatetimeIndex(local).tz_localize(tz).tz_convert("UTC").as_unit("ns")
-    frame.attrs.update(
-        symbol=name.symbol if name else None,
-        date=pd.Timestamp(date).date(),
-        levels=name.levels if name else None,
-    )
-    return frame
-
-
-def orderbook_columns(levels: int) -> list[str]:
-    """``ask_price_1, ask_size_1, bid_price_1, bid_size_1, ask_price_2, ...``."""
-    return [
-        f"{key}_{i}"
-        for i in range(1, levels + 1)
-        for key in ("ask_price", "ask_size", "bid_price", "bid_size")
-    ]
-
-
-def read_orderbook(path: str | Path, levels: int | None = None) -> pd.DataFrame:
-    """Read a LOBSTER orderbook file: row k is the book after message k.
-
-    Columns ``ask_price_i, ask_size_i, bid_price_i, bid_size_i`` for i = 1..levels, all int64,
-    prices in 1/10,000 dollar. Missing levels keep LOBSTER's dummies (price 9999999999 on the
-    ask side, -9999999999 on the bid side, size 0). ``levels`` defaults to the file's column
-    count over 4 and is checked against it and against the file name.
-    """
-    path = Path(path)
-    frame = pd.read_csv(path, header=None, dtype="int64")
-    found, rest = divmod(frame.shape[1], 4)
-    name = parse_file_name(path)
-    if rest:
-        raise ValueError(f"{path.name}: {frame.shape[1]} columns is not 4 per level")
-    for expected in (levels, name.levels if name else None):
-        if expected is not None and expected != found:
-            raise ValueError(f"{path.name}: expected {expected} levels, found {found}")
-    frame.columns = orderbook_columns(found)
-    frame.attrs.update(symbol=name.symbol if name else None, levels=found)
-    return frame
-
-
-@dataclass
-class ReplayStats:
-    """Counters of a replay. Row figures exclude row 0 (the seed) and need an orderbook."""
-
-    messages: int = 0
-    levels: int | None = None
-    rows_compared: int = 0
-    exact_rows: int = 0
-    revealed_rows: int = 0
-    mismatches: int = 0
-    mismatch_rows: list[int] = field(default_factory=list)  # the first 20
-    executions: int = 0
-    executions_not_first: int = 0  # any order (anonymous volume included) ahead in the queue
-    executions_behind_known: int = 0  # an earlier "lobster" order ahead: not FIFO
-    behind_known_rows: list[int] = field(default_factory=list)  # the first 100
-    issues: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def match_rate(self) -> float | None:
-        """Share of compared rows that matched (exactly or after revealing); None if none."""
-        if not self.rows_compared:
-            return None
-        return (self.rows_compared - self.mismatches) / self.rows_compared
-
-    def __str__(self) -> str:
-        text = f"{self.messages} messages"
-        if self.rows_compared:
-            text += (
-                f", {self.rows_compared} rows compared: {self.exact_rows} exact, "
-                f"{self.revealed_rows} revealed, {self.mismatches} mismatches "
-                f"(match rate {self.match_rate:.4%})"
-            )
-        text += (
-            f"; {self.executions} executions, {self.executions_not_first} not first in queue, "
-            f"{self.executions_behind_known} behind an earlier known order"
-        )
-        if self.issues:
-            text += f"; issues {dict(self.issues)}"
-        return text
-
-
-@dataclass
-class ReplayResult:
-    """What ``replay`` produced: the engine book, its events, statistics and frames.
-
-    ``row_seq[k]`` is the engine ``seq`` after message k (and any window changes it caused),
-    to align engine events and frames with message rows.
-    """
-
-    book: OrderBook
-    stats: ReplayStats
-    row_seq: np.ndarray
-    _offbook: list[tuple] = field(repr=False)
-    _window: list[tuple] = field(repr=False)
-
-    @property
-    def instrument(self) -> Instrument:
-        return self.book.instrument
-
-    @property
-    def events(self) -> EventLog:
-        """The engine's event log (replayable with ``OrderBook.replay``)."""
-        return self.book.events
-
-    def offbook_trades(self) -> pd.DataFrame:
-        """Prints that did not touch the visible book, one row each.
-
-        Columns: ``ts_event`` datetime64[ns, UTC], ``row`` int64 (message row), ``seq`` int64
-        (engine seq before the print), ``kind`` category{hidden, cross, unmatched} (unmatched: a
-        type-4 execution of an order the replay could not find), ``order_id`` int64, ``price``
-        float64 (dollars, exact to 1/10,000), ``qty`` float64, ``aggressor_side``
-        category{buy, sell} (opposite of the message's direction).
-        """
-        columns = ["ts_event", "row", "seq", "kind", "order_id", "price", "qty", "aggressor_side"]
-        rows = list(zip(*self._offbook, strict=True)) if self._offbook else [()] * 8
-        frame = pd.DataFrame(dict(zip(columns, rows, strict=True)))
-        frame["ts_event"] = pd.to_datetime(np.asarray(rows[0], dtype="int64"), unit="ns", utc=True)
-        for name in ("row", "seq", "order_id"):
-            frame[name] = np.asarray(rows[columns.index(name)], dtype="int64")
-        frame["qty"] = np.asarray(rows[6], dtype="float64")
-        frame["price"] = np.asarray(rows[5], dtype="int64") / PRICE_SCALE
-        frame["kind"] = pd.Categorical(rows[3], categories=["hidden", "cross", "unmatched"])
-        frame["aggressor_side"] = pd.Categorical(rows[7], categories=["buy", "sell"])
-        return frame[columns]
-
-    def window_changes(self) -> pd.DataFrame:
-        """Volume the replay took from (or gave back to) the orderbook rows, one row each.
-
-        Columns: ``row`` int64, ``action`` category{seed, reveal, drop, resync_drop,
-        resync_add, drop_crossed}, ``side`` category{bid, ask}, ``price`` float64, ``price_ticks``
-        int64, ``qty`` float64, ``seq`` int64 (engine seq after the change).
-        """
-        actions = ["seed", "reveal", "drop", "resync_drop", "resync_add", "drop_crossed"]
-        rows = list(zip(*self._window, strict=True)) if self._window else [()] * 6
-        ticks = np.asarray(rows[3], dtype="int64")
-        return pd.DataFrame(
-            {
-                "row": np.asarray(rows[0], dtype="int64"),
-                "action": pd.Categorical(rows[1], categories=actions),
-                "side": pd.Categorical(rows[2], categories=["bid", "ask"]),
-                "price": np.round(ticks * float(self.instrument.tick_size), 4),
-                "price_ticks": ticks,
-                "qty": np.asarray(rows[4], dtype="float64"),
-                "seq": np.asarray(rows[5], dtype="int64"),
-            }
-        )
-
-    def deltas(self) -> pd.DataFrame:
-        """The ``deltas`` frame (``marketsim.frames``) of the engine events: the visible window."""
-        return frames.deltas_frame(self.events, self.instrument)
-
-    def bbo(self) -> pd.DataFrame:
-        """The ``bbo`` frame of the engine events (best bid and offer after every change)."""
-        return frames.bbo_frame(self.events, self.instrument)
-
-    def trades(self) -> pd.DataFrame:
-        """The ``trades`` frame of the visible executions (type 4); see ``offbook_trades``."""
-        return frames.trades_frame(self.events, self.instrument)
 
 
 def replay(
@@ -312,6 +67,9 @@ def replay(
     *,
     symbol: str | None = None,
     progress: bool = True,
+    into: Any = None,
+    speed: float | None = None,
+    wait: bool = True,
 ) -> ReplayResult:
     """Replay LOBSTER messages through an engine ``OrderBook``, message by message.
 
@@ -320,7 +78,16 @@ def replay(
     compared with every row; see the module docstring for seed, reveal and drop. Without it
     the replay starts from an empty book, and messages about orders it never saw are counted
     in ``stats.issues``. ``symbol`` defaults to the one in the file name.
+
+    ``into`` (a client of a marketsim server, or its "host:port") also sends the replay to
+    that server, paced by the message times divided by ``speed`` (``None``: as fast as
+    possible), so the live views can watch it; ``wait=False`` returns as soon as the
+    in-process replay is done, while the server is fed in the background. See
+    ``marketsim.data.lobster.live`` (and ``result.live``) for how, and for its one
+    approximation (executions of orders that are not first in their queue).
     """
+    if into is not None:
+        _check_speed(speed)
     if not isinstance(messages, pd.DataFrame):
         messages = read_messages(messages)
     if orderbook is not None and not isinstance(orderbook, pd.DataFrame):
@@ -334,7 +101,10 @@ def replay(
     book = OrderBook(Instrument(symbol, "0.01" if divisor == 100 else "0.0001"))
     replayer = _Replayer(book, divisor, None if orderbook is None else orderbook.shape[1] // 4)
     replayer.run(messages, orderbook, progress)
-    return ReplayResult(book, replayer.stats, replayer.row_seq, replayer.offbook, replayer.window)
+    result = ReplayResult(book, replayer.stats, replayer.row_seq, replayer.offbook, replayer.window)
+    if into is not None:
+        replay_into(into, result, speed=speed, wait=wait, progress=progress)
+    return result
 
 
 def _tick_divisor(messages: pd.DataFrame, orderbook: pd.DataFrame | None) -> int:
