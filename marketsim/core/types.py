@@ -7,7 +7,6 @@ DataFrame schemas one to one.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from numbers import Real
@@ -53,16 +52,6 @@ def _as_decimal(value: object, field_name: str) -> Decimal:
     return number
 
 
-def _grid_divmod(
-    number: Decimal, step: Decimal, field_name: str, value: object
-) -> tuple[Decimal, Decimal]:
-    """``divmod(number, step)``, refusing numbers too large to place on the grid."""
-    try:
-        return divmod(number, step)
-    except InvalidOperation:  # more digits than the decimal context holds
-        raise InvalidCommandError(f"{field_name} {value!r} is too large") from None
-
-
 @dataclass(frozen=True, slots=True)
 class Instrument:
     """A listed instrument: its symbol, price grid (tick) and quantity grid (lot).
@@ -99,46 +88,35 @@ class Instrument:
 
     def price_to_ticks(self, price: object, field_name: str = "price") -> int:
         """Convert a price to integer ticks; raise ``InvalidCommandError`` if off the grid."""
-        if isinstance(price, float) and not math.isfinite(price):
-            raise InvalidCommandError(f"{field_name} must be finite, got {price!r}")
-        number = _as_decimal(price, field_name)
-        if number <= 0:
-            raise InvalidCommandError(
-                f"{field_name} must be a positive multiple of tick {self.tick_size} "
-                f"for {self.symbol}, got {price!r}"
-            )
-        ticks, remainder = _grid_divmod(number, self.tick_size, field_name, price)
-        if remainder:
-            raise InvalidCommandError(
-                f"{field_name} {price!r} is not a multiple of tick {self.tick_size} "
-                f"for {self.symbol}"
-            )
-        if ticks > MAX_PRICE_TICKS:
-            raise InvalidCommandError(
-                f"{field_name} {price!r} is too large: at most {MAX_PRICE_TICKS * self.tick_size}"
-            )
-        return int(ticks)
+        return self._whole_steps(price, field_name, self.tick_size, "tick", MAX_PRICE_TICKS)
 
     def qty_to_lots(self, qty: object, field_name: str = "qty") -> int:
         """Convert a quantity to integer lots; raise ``InvalidCommandError`` if invalid."""
-        if isinstance(qty, float) and not math.isfinite(qty):
-            raise InvalidCommandError(f"{field_name} must be finite, got {qty!r}")
-        number = _as_decimal(qty, field_name)
+        return self._whole_steps(qty, field_name, self.lot_size, "lot", MAX_QTY_LOTS)
+
+    def _whole_steps(
+        self, value: object, field_name: str, step: Decimal, step_name: str, maximum: int
+    ) -> int:
+        """``value`` as a positive whole number of ``step`` (at most ``maximum``)."""
+        number = _as_decimal(value, field_name)
         if number <= 0:
             raise InvalidCommandError(
-                f"{field_name} must be a positive multiple of lot {self.lot_size} "
-                f"for {self.symbol}, got {qty!r}"
+                f"{field_name} must be a positive multiple of {step_name} {step} "
+                f"for {self.symbol}, got {value!r}"
             )
-        lots, remainder = _grid_divmod(number, self.lot_size, field_name, qty)
+        try:
+            steps, remainder = divmod(number, step)
+        except InvalidOperation:  # more digits than the decimal context holds
+            raise InvalidCommandError(f"{field_name} {value!r} is too large") from None
         if remainder:
             raise InvalidCommandError(
-                f"{field_name} {qty!r} is not a multiple of lot {self.lot_size} for {self.symbol}"
+                f"{field_name} {value!r} is not a multiple of {step_name} {step} for {self.symbol}"
             )
-        if lots > MAX_QTY_LOTS:
+        if steps > maximum:
             raise InvalidCommandError(
-                f"{field_name} {qty!r} is too large: at most {MAX_QTY_LOTS * self.lot_size}"
+                f"{field_name} {value!r} is too large: at most {maximum * step}"
             )
-        return int(lots)
+        return int(steps)
 
     def ticks_to_price(self, ticks: int) -> float:
         """The price of ``ticks`` as a float, rounded to the grid's decimals."""
