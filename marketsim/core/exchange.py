@@ -23,7 +23,10 @@ class Exchange(Mapping[str, OrderBook]):
     Order ids are unique across all instruments, so an id alone finds its order.
     """
 
-    def __init__(self, instruments: Mapping[str, TickSpec] | None = None) -> None:
+    def __init__(
+        self, instruments: Mapping[str, TickSpec] | None = None, *, keep_events: bool = True
+    ) -> None:
+        self._keep_events = keep_events  # see OrderBook(keep_events=...)
         self._books: dict[str, OrderBook] = {}
         self._order_ids = OrderIds()
         for symbol, spec in (instruments or {}).items():
@@ -44,7 +47,7 @@ class Exchange(Mapping[str, OrderBook]):
         )
         if instrument.symbol in self._books:
             raise DuplicateSymbolError(f"instrument {instrument.symbol!r} is already listed")
-        book = OrderBook(instrument, order_ids=self._order_ids)
+        book = OrderBook(instrument, order_ids=self._order_ids, keep_events=self._keep_events)
         self._books[instrument.symbol] = book
         return book
 

@@ -54,7 +54,7 @@ class MarketServer:
                 ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
             ],
         )
-        pb_grpc.add_MarketServiceServicer_to_server(self.service, server)
+        _add_service(self.service, server)
         self._health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
@@ -87,3 +87,32 @@ class MarketServer:
         """Wait until the server has stopped."""
         if self._server is not None:
             await self._server.wait_for_termination()
+
+
+def _serialize_book_update(message: pb.BookUpdate | bytes) -> bytes:
+    """StreamBook yields messages (snapshots) or bytes it serialised once for all subscribers."""
+    return message if type(message) is bytes else message.SerializeToString()
+
+
+def _add_service(service: MarketService, server: grpc.aio.Server) -> None:
+    """``add_MarketServiceServicer_to_server``, except that StreamBook may yield bytes."""
+
+    class Capture:
+        handlers: dict
+
+        def add_generic_rpc_handlers(self, generic_handlers) -> None:
+            pass
+
+        def add_registered_method_handlers(self, name, handlers) -> None:
+            self.handlers = handlers
+
+    capture = Capture()
+    pb_grpc.add_MarketServiceServicer_to_server(service, capture)
+    handlers = dict(capture.handlers)
+    handlers["StreamBook"] = grpc.unary_stream_rpc_method_handler(
+        service.StreamBook,
+        request_deserializer=pb.StreamBookRequest.FromString,
+        response_serializer=_serialize_book_update,
+    )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
+    server.add_registered_method_handlers(SERVICE_NAME, handlers)

@@ -21,6 +21,9 @@ T = TypeVar("T")
 
 #: Default number of published batches a subscriber may lag behind before it overflows.
 DEFAULT_QUEUE_SIZE = 10_000
+#: Most events a subscriber may have pending (a publication of one 10,000-command OrderEntry
+#: request carries ~40,000): a stalled reader pins at most this many, whatever the batch size.
+MAX_PENDING_EVENTS = 250_000
 
 
 class Published:
@@ -51,7 +54,7 @@ class Published:
 class Subscription(Generic[T]):
     """A subscriber's bounded queue of publications."""
 
-    __slots__ = ("_items", "_wakeup", "closed", "overflowed", "queue_size", "symbol")
+    __slots__ = ("_items", "_pending", "_wakeup", "closed", "overflowed", "queue_size", "symbol")
 
     def __init__(self, symbol: str | None, queue_size: int) -> None:
         self.symbol = symbol
@@ -59,15 +62,19 @@ class Subscription(Generic[T]):
         self.overflowed = False
         self.closed = False
         self._items: deque[Published] = deque()
+        self._pending = 0  # events in _items
         self._wakeup = asyncio.Event()
 
     def push(self, item: Published) -> None:
         """Queue ``item``; on overflow drop everything pending and flag the subscriber."""
-        if len(self._items) >= self.queue_size:
+        n = len(item.events)
+        if len(self._items) >= self.queue_size or self._pending + n > MAX_PENDING_EVENTS:
             self._items.clear()
+            self._pending = 0
             self.overflowed = True
         else:
             self._items.append(item)
+            self._pending += n
         self._wakeup.set()
 
     def close(self) -> None:
@@ -89,6 +96,7 @@ class Subscription(Generic[T]):
             return None
         items = list(self._items)
         self._items.clear()
+        self._pending = 0
         return items
 
 

@@ -36,13 +36,13 @@ IDEMPOTENCY_MEMORY = 100_000
 
 def _encode_deltas(events: list[Event]) -> list[pb.BookDelta]:
     deltas = pb.BookDeltas()
-    codec.append_payloads(deltas.deltas, (e for e in events if type(e) is BookDelta))
+    codec.append_payloads(deltas.deltas, events, BookDelta)
     return list(deltas.deltas)
 
 
 def _encode_trades(events: list[Event]) -> list[pb.Trade]:
     batch = pb.TradeBatch()
-    codec.append_payloads(batch.trades, (e for e in events if type(e) is Trade))
+    codec.append_payloads(batch.trades, events, Trade)
     return list(batch.trades)
 
 
@@ -50,6 +50,26 @@ def _encode_events(events: list[Event]) -> list[pb.Event]:
     batch = pb.EventBatch()
     codec.append_events(batch.events, events)
     return list(batch.events)
+
+
+def _delta_segments(events: list[Event]) -> list[tuple[int, int, bytes]]:
+    """A publication's deltas as ``(count, seq after them, serialised BookDeltas)`` segments
+    of whole command batches, each at most MAX_ITEMS_PER_MESSAGE deltas (a single batch with
+    more is split)."""
+    deltas = [e for e in events if type(e) is BookDelta]
+    segments = []
+    start = 0
+    while start < len(deltas):
+        end = min(start + MAX_ITEMS_PER_MESSAGE, len(deltas))
+        if end < len(deltas):
+            cut = end
+            while cut > start and not deltas[cut - 1].last:
+                cut -= 1
+            end = cut if cut > start else end
+        seq = deltas[end - 1].seq if end < len(deltas) else events[-1].seq
+        segments.append((end - start, seq, codec.serialized_deltas(deltas[start:end])))
+        start = end
+    return segments
 
 
 def snapshot_to_proto(book: OrderBook, depth: int) -> pb.BookSnapshot:
@@ -109,8 +129,9 @@ class MarketService(pb_grpc.MarketServiceServicer):
         return await self._unary_command(request, context)
 
     async def _unary_command(self, request, context) -> pb.OrderAck:
+        ack = pb.OrderAck()
         try:
-            ack, book, events = self._execute(request, _owner(context))
+            book, events = self._execute(request, _owner(context), ack)
         except Exception as error:
             await _abort(context, error)
         self.hub.publish(book.symbol, events)
@@ -127,12 +148,15 @@ class MarketService(pb_grpc.MarketServiceServicer):
                 )
             response = pb.OrderEntryResponse()
             pending: dict[str, list[Event]] = {}  # per symbol, whole command batches
+            add_ack = response.acks.add
             for command in request.commands:
+                ack = add_ack()  # filled in place: copying a finished ack costs ~1 us
                 try:
-                    ack, book, events = self._execute(codec.unwrap_order_command(command), owner)
+                    book, events = self._execute(codec.unwrap_order_command(command), owner, ack)
                 except Exception as error:  # the ack carries it; the stream goes on
                     code, message = _status_logged(error)
-                    ack = pb.OrderAck(error=pb.CommandError(code=code.value[0], message=message))
+                    ack.Clear()
+                    ack.error.code, ack.error.message = code.value[0], message
                 else:
                     batch = pending.setdefault(book.symbol, [])
                     if len(batch) + len(events) > MAX_ITEMS_PER_MESSAGE and batch:
@@ -140,27 +164,28 @@ class MarketService(pb_grpc.MarketServiceServicer):
                         self.hub.publish(book.symbol, batch)
                         batch = pending[book.symbol] = []
                     batch.extend(events)
-                entry = response.acks.add()
-                entry.CopyFrom(ack)  # not ack itself: it may be the one kept for retries
-                entry.tag = command.tag
+                ack.tag = command.tag  # after _execute: the ack kept for retries has none
             for symbol, events in pending.items():
                 self.hub.publish(symbol, events)
             yield response
 
-    def _execute(self, request, owner: str) -> tuple[pb.OrderAck, OrderBook, list[Event]]:
-        """Apply one order-entry request; return its ack, its book and the new events."""
+    def _execute(self, request, owner: str, ack: pb.OrderAck) -> tuple[OrderBook, list[Event]]:
+        """Apply one order-entry request, fill in its ``ack``; return its book and new events."""
         book = self.exchange[request.symbol]
         client_order_id = getattr(request, "client_order_id", "")
         if client_order_id:
             cached = self._acks_by_client_id.get((owner, client_order_id))
             if cached is not None:
-                return cached, book, []
+                ack.CopyFrom(cached)
+                return book, []
         command = codec.command_from_proto(request, owner)
         result = book.execute(command, self._clock())
-        ack = _ack(result, client_order_id)
+        _fill_ack(ack, result, client_order_id)
         if client_order_id:
-            self._remember(owner, client_order_id, ack)
-        return ack, book, result.events
+            remembered = pb.OrderAck()
+            remembered.CopyFrom(ack)
+            self._remember(owner, client_order_id, remembered)
+        return book, result.events
 
     def _remember(self, owner: str, client_order_id: str, ack: pb.OrderAck) -> None:
         self._acks_by_client_id[owner, client_order_id] = ack
@@ -191,14 +216,23 @@ class MarketService(pb_grpc.MarketServiceServicer):
                     yield pb.BookUpdate(snapshot=snapshot_to_proto(book, request.depth))
                     last_seq = book.seq
                     continue
-                for chunk in _chunks(items, "deltas", _encode_deltas):
-                    if chunk.items:
-                        yield pb.BookUpdate(
-                            deltas=pb.BookDeltas(
-                                prev_seq=last_seq, seq=chunk.seq, deltas=chunk.items
-                            )
-                        )
-                        last_seq = chunk.seq
+                # Each publication is encoded once, as bytes shared by every subscriber, in
+                # segments of whole command batches; a message joins segments up to
+                # MAX_ITEMS_PER_MESSAGE deltas.
+                parts: list[bytes] = []
+                count, seq = 0, last_seq
+                for item in items:
+                    for n, segment_seq, data in item.encoded("deltas", _delta_segments):
+                        if parts and count + n > MAX_ITEMS_PER_MESSAGE:
+                            yield codec.book_update_bytes(last_seq, seq, parts)
+                            last_seq, parts, count = seq, [], 0
+                        parts.append(data)
+                        count += n
+                        seq = segment_seq
+                    seq = item.seq
+                if parts:
+                    yield codec.book_update_bytes(last_seq, seq, parts)
+                    last_seq = seq
         finally:
             self.hub.unsubscribe(subscription)
 
@@ -271,17 +305,16 @@ def _owner(context: grpc.aio.ServicerContext) -> str:
     return ""
 
 
-def _ack(result: OrderResult, client_order_id: str) -> pb.OrderAck:
-    ack = pb.OrderAck(
-        order_id=result.order_id,
-        status=codec.ORDER_STATUS.to_proto[result.status],
-        reason=result.reason or "",
-        filled_lots=result.filled_lots,
-        leaves_lots=result.leaves_lots,
-        client_order_id=client_order_id,
-    )
+def _fill_ack(ack: pb.OrderAck, result: OrderResult, client_order_id: str) -> None:
+    ack.order_id = result.order_id
+    ack.status = codec.ORDER_STATUS.to_proto[result.status]
+    if result.reason:
+        ack.reason = result.reason
+    ack.filled_lots = result.filled_lots
+    ack.leaves_lots = result.leaves_lots
+    if client_order_id:
+        ack.client_order_id = client_order_id
     codec.append_events(ack.events, result.events)
-    return ack
 
 
 def _status_logged(error: Exception) -> tuple[grpc.StatusCode, str]:

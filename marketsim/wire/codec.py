@@ -23,7 +23,7 @@ from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from marketsim.core.commands import CancelOrder, Command, ReplaceOrder, SubmitOrder
-from marketsim.core.events import EVENT_TYPE_NAMES, EVENT_TYPES, Event
+from marketsim.core.events import EVENT_TYPE_NAMES, EVENT_TYPES, BookDelta, Event
 from marketsim.core.types import Instrument
 from marketsim.errors import InvalidCommandError
 from marketsim.wire.v1 import market_pb2 as pb
@@ -134,18 +134,77 @@ def _spec_of(event: Event) -> _EventSpec:
     return spec
 
 
+def _assignments(spec: _EventSpec, namespace: dict[str, Any], indent: str) -> list[str]:
+    """Lines copying the fields of event ``e`` onto payload ``p`` (enum maps in namespace)."""
+    lines = []
+    for name, enum_map, has_presence in spec.fields:
+        value = f"e.{name}"
+        if enum_map is not None:
+            key = f"_{enum_map.enum.DESCRIPTOR.name}"
+            namespace[key] = enum_map.to_proto
+            value = f"{key}[{value}]"
+        if has_presence:  # None (a market order's price) leaves an optional field unset
+            lines.append(f"{indent}if e.{name} is not None: p.{name} = {value}")
+        else:
+            lines.append(f"{indent}p.{name} = {value}")
+    return lines
+
+
+def _compile(name: str, lines: list[str], namespace: dict[str, Any]):
+    exec("\n".join(lines), namespace)
+    return namespace[name]
+
+
+def _compile_filler(spec: _EventSpec):
+    """``fill(p, e)``: straight-line attribute stores, faster than a ``setattr`` loop."""
+    namespace: dict[str, Any] = {}
+    return _compile("fill", ["def fill(p, e):", *_assignments(spec, namespace, "    ")], namespace)
+
+
+def _compile_appender(specs: list[_EventSpec], wrapped: bool):
+    """``append(field, events)`` with the encoding of every event type inlined.
+
+    ``wrapped``: the field holds ``Event`` messages (each payload goes in the ``kind`` oneof);
+    otherwise it holds payloads of the single type in ``specs`` and other events are skipped.
+    """
+    namespace: dict[str, Any] = {"TypeError": TypeError}
+    lines = ["def append(field, events):", "    add = field.add", "    for e in events:"]
+    lines.append("        t = type(e)")
+    for i, spec in enumerate(specs):
+        namespace[f"T{i}"] = spec.core_class
+        lines.append(f"        {'if' if i == 0 else 'elif'} t is T{i}:")
+        if wrapped:
+            lines.append(f"            p = add().{spec.oneof}")
+            lines.append("            p.SetInParent()")
+        else:
+            lines.append("            p = add()")
+        lines += _assignments(spec, namespace, "            ")
+    if wrapped:
+        lines.append("        else:")
+        lines.append("            raise TypeError(f'not a marketsim event: {e!r}')")
+    return _compile("append", lines, namespace)
+
+
+_FILLERS: Final = {core_class: _compile_filler(spec) for core_class, spec in _SPECS.items()}
+#: Appends every event, wrapped in ``Event``; the most frequent types are tested first.
+_APPEND_EVENTS: Final = _compile_appender(
+    sorted(_SPECS.values(), key=lambda s: s.oneof not in ("delta", "trade", "accepted")), True
+)
+#: Appends the events of one type as bare payloads, skipping the others.
+_APPEND_PAYLOADS: Final = {
+    core_class: _compile_appender([spec], False) for core_class, spec in _SPECS.items()
+}
+
+
 def _fill(payload: Any, event: Event, spec: _EventSpec) -> None:
-    for name, enum_map, _ in spec.fields:
-        value = getattr(event, name)
-        if value is not None:  # None (a market order's price) leaves an optional field unset
-            setattr(payload, name, value if enum_map is None else enum_map.to_proto[value])
+    _FILLERS[spec.core_class](payload, event)
 
 
 def _fill_event(message: pb.Event, event: Event) -> None:
     spec = _spec_of(event)
     payload = getattr(message, spec.oneof)
     payload.SetInParent()  # selects the oneof even if every field has its default value
-    _fill(payload, event, spec)
+    _FILLERS[spec.core_class](payload, event)
 
 
 def event_to_proto(event: Event) -> pb.Event:
@@ -170,19 +229,45 @@ def append_events(
 
     This is the fast path for batches: each message is built in place, never copied.
     """
-    add = field.add
-    for event in events:
-        _fill_event(add(), event)
+    _APPEND_EVENTS(field, events)
 
 
-def append_payloads(field: RepeatedCompositeFieldContainer[Any], events: Iterable[Event]) -> None:
+def append_payloads(
+    field: RepeatedCompositeFieldContainer[Any], events: Iterable[Event], only: type | None = None
+) -> None:
     """Encode ``events`` onto the end of a repeated payload field, e.g. ``TradeBatch.trades``.
 
-    Every event must be of the field's message type (``Trade`` events for ``trades``, ...).
+    Every event must be of the field's message type (``Trade`` events for ``trades``, ...),
+    unless ``only`` names that type: then the other events are skipped, e.g.
+    ``append_payloads(deltas.deltas, batch, BookDelta)``.
     """
+    if only is not None:
+        _APPEND_PAYLOADS[only](field, events)
+        return
     add = field.add
     for event in events:
         _fill(add(), event, _spec_of(event))
+
+
+def _compile_decoder(spec: _EventSpec):
+    """``decode(m)``: one event type built from its payload message in straight-line code."""
+    namespace: dict[str, Any] = {"cls": spec.core_class}
+    values = []
+    for name, enum_map, has_presence in spec.fields:
+        value = f"m.{name}"
+        if enum_map is not None:
+            key = f"_{enum_map.enum.DESCRIPTOR.name}"
+            namespace[key] = enum_map.from_proto
+            value = f"{key}.get({value}, {value})"
+        if has_presence:
+            value = f"({value} if m.HasField({name!r}) else None)"
+        values.append(value)
+    return _compile("decode", [f"def decode(m):\n    return cls({', '.join(values)})"], namespace)
+
+
+_DECODERS: Final = {
+    payload_class: _compile_decoder(spec) for payload_class, spec in _SPECS_BY_PAYLOAD.items()
+}
 
 
 def event_from_proto(message: pb.Event | EventPayload) -> Event:
@@ -192,20 +277,44 @@ def event_from_proto(message: pb.Event | EventPayload) -> Event:
         if kind is None:
             raise ValueError("Event message has no event set")
         message = getattr(message, kind)
-    spec = _SPECS_BY_PAYLOAD[type(message)]
-    values = []
-    for name, enum_map, has_presence in spec.fields:
-        if has_presence and not message.HasField(name):
-            values.append(None)
-        else:
-            value = getattr(message, name)
-            values.append(value if enum_map is None else enum_map.decode(value))
-    return spec.core_class(*values)
+    return _DECODERS[type(message)](message)
 
 
 def events_from_proto(messages: Iterable[pb.Event | EventPayload]) -> list[Event]:
     """Decode a sequence of ``Event`` or payload messages, e.g. ``EventBatch.events``."""
     return [event_from_proto(message) for message in messages]
+
+
+# ---- pre-serialised book updates --------------------------------------------------------
+
+_BOOK_UPDATE_DELTAS_TAG: Final = bytes(
+    [pb.BookUpdate.DESCRIPTOR.fields_by_name["deltas"].number << 3 | 2]  # length-delimited
+)
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def serialized_deltas(deltas: list[BookDelta]) -> bytes:
+    """``deltas`` as a serialised ``BookDeltas`` holding only ``deltas``; see
+    ``book_update_bytes``."""
+    message = pb.BookDeltas()
+    _APPEND_PAYLOADS[BookDelta](message.deltas, deltas)
+    return message.SerializeToString()
+
+
+def book_update_bytes(prev_seq: int, seq: int, parts: Iterable[bytes]) -> bytes:
+    """A serialised ``BookUpdate(deltas=BookDeltas(prev_seq, seq, deltas))`` whose deltas are
+    the concatenated ``parts`` from ``serialized_deltas`` (repeated fields concatenate on the
+    wire), so one encoding of a publication serves every subscriber."""
+    inner = pb.BookDeltas(prev_seq=prev_seq, seq=seq).SerializeToString() + b"".join(parts)
+    return _BOOK_UPDATE_DELTAS_TAG + _varint(len(inner)) + inner
 
 
 # ---- commands ----------------------------------------------------------------------------

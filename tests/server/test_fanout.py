@@ -193,3 +193,22 @@ async def test_stalled_event_or_trade_subscriber_ends_with_resource_exhausted(
         seqs = [getattr(e, e.WhichOneof("kind")).seq for e in delivered]
         assert seqs == list(range(1, len(seqs) + 1))
     await wait_until(lambda: server.hub.subscriber_count == 0)
+
+
+def test_a_subscriber_overflows_when_its_pending_events_pass_the_cap_whatever_the_batch_count(
+    monkeypatch,
+):
+    from marketsim.core.events import BookDelta
+    from marketsim.server import hub as hub_module
+
+    monkeypatch.setattr(hub_module, "MAX_PENDING_EVENTS", 10)
+    hub = hub_module.Hub(queue_size=1_000)
+    subscription = hub.subscribe("ACME")
+    batch = [BookDelta(seq, 0, "bid", 100, 1, 1, "update", True) for seq in range(1, 5)]
+
+    hub.publish("ACME", batch)  # 4 pending
+    hub.publish("ACME", batch)  # 8 pending
+    assert not subscription.overflowed
+    hub.publish("ACME", batch)  # 12 > 10: everything pending is dropped
+
+    assert subscription.overflowed

@@ -72,6 +72,17 @@ trades = st.builds(
     maker_owner=owners,
     taker_owner=owners,
 )
+book_deltas = st.builds(
+    BookDelta,
+    seq=ids,
+    ts_event=times,
+    side=st.sampled_from(BOOK_SIDES),
+    price_ticks=positive,
+    qty_lots=st.integers(0, 2**63 - 1),
+    order_count=st.integers(0, 2**31),
+    action=st.sampled_from(get_args(DeltaAction)),
+    last=st.booleans(),
+)
 events = st.one_of(
     st.builds(OrderAccepted, **order_fields),
     st.builds(OrderRejected, **order_fields, reason=reasons),
@@ -100,17 +111,7 @@ events = st.one_of(
         qty_lots=positive,
         priority_kept=st.booleans(),
     ),
-    st.builds(
-        BookDelta,
-        seq=ids,
-        ts_event=times,
-        side=st.sampled_from(BOOK_SIDES),
-        price_ticks=positive,
-        qty_lots=st.integers(0, 2**63 - 1),
-        order_count=st.integers(0, 2**31),
-        action=st.sampled_from(get_args(DeltaAction)),
-        last=st.booleans(),
-    ),
+    book_deltas,
 )
 
 
@@ -372,3 +373,16 @@ def test_add_instrument_request_without_lot_size_means_one_lot():
 def test_malformed_instrument_message_raises_invalid_command_error(symbol, tick_size, error):
     with pytest.raises(InvalidCommandError, match=error):
         codec.instrument_from_proto(pb.AddInstrumentRequest(symbol=symbol, tick_size=tick_size))
+
+
+@given(st.lists(st.lists(book_deltas, max_size=5), max_size=4))
+def test_book_update_bytes_equal_the_message_built_field_by_field(parts):
+    serialized = [codec.serialized_deltas(part) for part in parts]
+
+    message = pb.BookUpdate.FromString(codec.book_update_bytes(7, 99, serialized))
+
+    expected = pb.BookUpdate(deltas=pb.BookDeltas(prev_seq=7, seq=99))
+    for part in parts:
+        codec.append_payloads(expected.deltas.deltas, part)
+    assert message == expected
+    assert codec.events_from_proto(message.deltas.deltas) == [d for part in parts for d in part]
