@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import grpc
+from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -89,15 +90,23 @@ class MarketServer:
             await self._server.wait_for_termination()
 
 
-def _serialize_book_update(message: pb.BookUpdate | bytes) -> bytes:
-    """StreamBook yields messages (snapshots) or bytes it serialised once for all subscribers."""
+def _serialize(message: Message | bytes) -> bytes:
+    """Streams may yield messages or bytes they serialised once for all subscribers."""
     return message if type(message) is bytes else message.SerializeToString()
 
 
-def _add_service(service: MarketService, server: grpc.aio.Server) -> None:
-    """``add_MarketServiceServicer_to_server``, except that StreamBook may yield bytes."""
+#: The streams whose handlers yield pre-serialised bytes, with their request types.
+_BYTE_STREAMS = {
+    "StreamBook": pb.StreamBookRequest,
+    "StreamTrades": pb.StreamTradesRequest,
+    "StreamEvents": pb.StreamEventsRequest,
+}
 
-    class Capture:
+
+def _add_service(service: MarketService, server: grpc.aio.Server) -> None:
+    """``add_MarketServiceServicer_to_server``, except that the streams may yield bytes."""
+
+    class Capture:  # stands in for the server to collect the generated handlers
         handlers: dict
 
         def add_generic_rpc_handlers(self, generic_handlers) -> None:
@@ -109,10 +118,11 @@ def _add_service(service: MarketService, server: grpc.aio.Server) -> None:
     capture = Capture()
     pb_grpc.add_MarketServiceServicer_to_server(service, capture)
     handlers = dict(capture.handlers)
-    handlers["StreamBook"] = grpc.unary_stream_rpc_method_handler(
-        service.StreamBook,
-        request_deserializer=pb.StreamBookRequest.FromString,
-        response_serializer=_serialize_book_update,
-    )
+    for method, request_class in _BYTE_STREAMS.items():
+        handlers[method] = grpc.unary_stream_rpc_method_handler(
+            getattr(service, method),
+            request_deserializer=request_class.FromString,
+            response_serializer=_serialize,
+        )
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
     server.add_registered_method_handlers(SERVICE_NAME, handlers)

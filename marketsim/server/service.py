@@ -34,22 +34,18 @@ MAX_ITEMS_PER_MESSAGE = 5_000
 IDEMPOTENCY_MEMORY = 100_000
 
 
-def _encode_deltas(events: list[Event]) -> list[pb.BookDelta]:
-    deltas = pb.BookDeltas()
-    codec.append_payloads(deltas.deltas, events, BookDelta)
-    return list(deltas.deltas)
-
-
-def _encode_trades(events: list[Event]) -> list[pb.Trade]:
+def _encode_trades(events: list[Event]) -> tuple[int, bytes]:
+    """The trades among ``events`` as a serialised ``TradeBatch`` holding only ``trades``."""
     batch = pb.TradeBatch()
     codec.append_payloads(batch.trades, events, Trade)
-    return list(batch.trades)
+    return len(batch.trades), batch.SerializeToString()
 
 
-def _encode_events(events: list[Event]) -> list[pb.Event]:
+def _encode_events(events: list[Event]) -> tuple[int, bytes]:
+    """``events`` as a serialised ``EventBatch`` holding only ``events``."""
     batch = pb.EventBatch()
     codec.append_events(batch.events, events)
-    return list(batch.events)
+    return len(batch.events), batch.SerializeToString()
 
 
 def _delta_segments(events: list[Event]) -> list[tuple[int, int, bytes]]:
@@ -236,16 +232,22 @@ class MarketService(pb_grpc.MarketServiceServicer):
         finally:
             self.hub.unsubscribe(subscription)
 
-    async def StreamTrades(self, request, context) -> AsyncIterator[pb.TradeBatch]:
-        async for symbol, trades in self._stream(request, context, "trades", _encode_trades):
-            yield pb.TradeBatch(symbol=symbol, trades=trades)
+    async def StreamTrades(self, request, context) -> AsyncIterator[bytes]:
+        async for symbol, parts in self._stream(request, context, "trades", _encode_trades):
+            yield pb.TradeBatch(symbol=symbol).SerializeToString() + b"".join(parts)
 
-    async def StreamEvents(self, request, context) -> AsyncIterator[pb.EventBatch]:
-        async for symbol, events in self._stream(request, context, "events", _encode_events):
-            yield pb.EventBatch(symbol=symbol, events=events)
+    async def StreamEvents(self, request, context) -> AsyncIterator[bytes]:
+        async for symbol, parts in self._stream(request, context, "events", _encode_events):
+            yield pb.EventBatch(symbol=symbol).SerializeToString() + b"".join(parts)
 
-    async def _stream(self, request, context, name: str, encode) -> AsyncIterator[tuple[str, list]]:
-        """Shared loop of the trade and event streams: encoded items grouped by symbol."""
+    async def _stream(
+        self, request, context, name: str, encode
+    ) -> AsyncIterator[tuple[str, list[bytes]]]:
+        """Shared loop of the trade and event streams: serialised parts grouped by symbol.
+
+        Each publication is encoded once, as bytes every subscriber shares; a message is a
+        header with the symbol followed by its parts (repeated fields concatenate on the wire).
+        """
         symbol = request.symbol or None
         if symbol is not None and symbol not in self.exchange:
             await _abort(context, UnknownSymbolError(f"unknown symbol {symbol!r}"))
@@ -261,19 +263,19 @@ class MarketService(pb_grpc.MarketServiceServicer):
                         "resubscribe (and resynchronise from a snapshot)",
                     )
                 for chunk in _chunks(items, name, encode):
-                    if chunk.items:
-                        yield chunk.symbol, chunk.items
+                    if chunk.count:
+                        yield chunk.symbol, chunk.parts
         finally:
             self.hub.unsubscribe(subscription)
 
 
 class _Chunk:
-    __slots__ = ("items", "seq", "symbol")
+    __slots__ = ("count", "parts", "symbol")
 
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
-        self.items: list = []
-        self.seq = 0
+        self.parts: list[bytes] = []
+        self.count = 0
 
 
 def _chunks(items: Iterable[Published], name: str, encode) -> Iterable[_Chunk]:
@@ -283,17 +285,18 @@ def _chunks(items: Iterable[Published], name: str, encode) -> Iterable[_Chunk]:
     """
     chunk: _Chunk | None = None
     for item in items:
-        encoded = item.encoded(name, encode)
+        count, data = item.encoded(name, encode)
         if (
             chunk is None
             or chunk.symbol != item.symbol
-            or (len(chunk.items) + len(encoded) > MAX_ITEMS_PER_MESSAGE and chunk.items)
+            or (chunk.count + count > MAX_ITEMS_PER_MESSAGE and chunk.count)
         ):
             if chunk is not None:
                 yield chunk
             chunk = _Chunk(item.symbol)
-        chunk.items.extend(encoded)
-        chunk.seq = item.seq
+        if count:
+            chunk.parts.append(data)
+            chunk.count += count
     if chunk is not None:
         yield chunk
 
