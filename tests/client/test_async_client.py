@@ -7,7 +7,7 @@ import threading
 
 import grpc
 import pytest
-from client_support import within
+from grpc_support import within
 
 from marketsim.core import Fill, OrderBook, OrderResult
 from marketsim.errors import (

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import pandas as pd
 import pytest
-from client_support import DEADLINE, within
+from grpc_support import DEADLINE, within
 
 from marketsim.client import MarketClient, Recorder
 from marketsim.client.views import BookSnapshot

@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from client_support import within
+from grpc_support import within
 
 from marketsim import runtime
 from marketsim.client import MarketClient

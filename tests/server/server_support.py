@@ -1,26 +1,17 @@
-"""Helpers shared by the server tests: deadlines, request builders, book comparisons."""
+"""Helpers shared by the server tests: request builders, book comparisons (deadlines and
+instruments come from ``grpc_support``)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
+
+from grpc_support import DEADLINE, INSTRUMENTS, within
 
 from marketsim.client import AsyncMarketClient
 from marketsim.wire.v1 import market_pb2 as pb
 from marketsim.wire.v1 import market_pb2_grpc as pb_grpc
-
-T = TypeVar("T")
-
-#: Seconds any single await in these tests may take before the test fails.
-DEADLINE = 10.0
-
-INSTRUMENTS = {"ACME": 0.01, "XYZ": 0.05}
-
-
-async def within(awaitable: Awaitable[T], seconds: float = DEADLINE) -> T:
-    """``await awaitable``, failing the test if it takes longer than ``seconds``."""
-    return await asyncio.wait_for(awaitable, seconds)
 
 
 def owner_metadata(owner: str) -> tuple[tuple[str, str], ...]:

@@ -1,4 +1,4 @@
-"""Helpers shared by the client tests."""
+"""Deadlines and instruments shared by the gRPC tests (tests/server, tests/client)."""
 
 from __future__ import annotations
 
