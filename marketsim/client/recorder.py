@@ -23,7 +23,7 @@ import pandas as pd
 
 from marketsim import frames
 from marketsim._gc import gc_paused
-from marketsim.client.views import BookSnapshot, LocalBook
+from marketsim.client.views import BookSnapshot, LocalBook, book_at
 from marketsim.core.events import BookDelta, Event
 from marketsim.core.types import Instrument
 
@@ -186,26 +186,8 @@ class Recorder:
         snapshot and the recorded deltas; a time or seq before the retained window raises
         ``ValueError``.
         """
-        book, events = self._snapshot()
-        if isinstance(at, pd.Timestamp):
-            if at.tzinfo is None:
-                raise ValueError("give the time with a time zone, e.g. pd.Timestamp(..., tz='UTC')")
-            field, limit = "ts_event", at.value
-        else:
-            field, limit = "seq", at
-        if limit is not None and limit < getattr(book, field):
-            raise ValueError(f"{at} is before the recording's first state")
-        applied: list[BookDelta] = []
-        last = None
-        for event in events:
-            if limit is not None and getattr(event, field) > limit:
-                break
-            last = event
-            if type(event) is BookDelta:
-                applied.append(event)
-        if last is not None:
-            book.apply(applied, last.seq, last.ts_event)
-        return book.snapshot(depth)
+        start, events = self._snapshot()
+        return book_at(start, events, at, "recording").snapshot(depth)
 
     def __repr__(self) -> str:
         state = "recording" if self.running else "stopped"

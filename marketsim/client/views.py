@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -46,7 +47,7 @@ class BookSnapshot(BookView):
             message.symbol,
             message.seq,
             message.ts_event,
-            Instrument(message.symbol, message.tick_size, message.lot_size or 1),
+            codec.instrument_from_proto(message),  # the snapshot carries the same three fields
             tuple((lv.price_ticks, lv.qty_lots, lv.order_count) for lv in message.bids),
             tuple((lv.price_ticks, lv.qty_lots, lv.order_count) for lv in message.asks),
         )
@@ -124,6 +125,40 @@ class LocalBook(BookView):
 
     def __repr__(self) -> str:
         return display.summary_line(self, "LocalBook")
+
+
+def book_at(
+    start: BookSnapshot | LocalBook,
+    events: Iterable[Event],
+    at: int | pd.Timestamp | None = None,
+    what: str = "recording",
+) -> LocalBook:
+    """A new ``LocalBook``: ``start`` with the deltas of ``events`` applied up to ``at``.
+
+    ``at`` is a seq, a time-zone-aware Timestamp, or None for all of ``events`` (which follow
+    ``start``). The book takes the seq and time of the last event up to ``at``, whatever its
+    type. A seq or time before ``start`` raises ``ValueError`` ("before the {what}'s ...").
+    """
+    book = LocalBook(start if isinstance(start, BookSnapshot) else start.snapshot())
+    if isinstance(at, pd.Timestamp):
+        if at.tzinfo is None:
+            raise ValueError("give the time with a time zone, e.g. pd.Timestamp(..., tz='UTC')")
+        field_name, limit = "ts_event", at.value
+    else:
+        field_name, limit = "seq", at
+    if limit is not None and limit < getattr(book, field_name):
+        raise ValueError(f"{at} is before the {what}'s first state")
+    applied: list[BookDelta] = []
+    last = None
+    for event in events:
+        if limit is not None and getattr(event, field_name) > limit:
+            break
+        last = event
+        if type(event) is BookDelta:
+            applied.append(event)
+    if last is not None:
+        book.apply(applied, last.seq, last.ts_event)
+    return book
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from marketsim import frames
-from marketsim.core import BookDelta, Event, EventLog, Instrument, OrderBook
+from marketsim.core import Event, EventLog, Instrument, OrderBook
 from marketsim.data.session_table import (
     PARQUET_OPTIONS,
     READ_DICTIONARY,
@@ -44,7 +44,7 @@ from marketsim.data.session_table import (
 )
 
 if TYPE_CHECKING:
-    from marketsim.client.views import BookSnapshot
+    from marketsim.client.views import BookSnapshot, LocalBook
 
 FORMAT = "marketsim.session"
 FORMAT_VERSION = 1
@@ -105,42 +105,20 @@ class Session:
         ``BookSnapshot`` (``None``: the final book), as ``Recorder.book`` gives it: ``seq``
         and ``ts_event`` are those of the last event up to ``at``. A time or seq before the
         session's start raises ``ValueError``."""
-        from marketsim.client.views import BookSnapshot
-
-        levels = self._levels(at)
-        return BookSnapshot(
-            self.symbol,
-            levels.seq,
-            levels.ts_event,
-            self.instrument,
-            tuple(levels.level_ticks("bid", depth)),
-            tuple(levels.level_ticks("ask", depth)),
-        )
+        return self._book_at(at).snapshot(depth)
 
     def book_frame(
         self, at: int | pd.Timestamp | None = None, depth: int | None = None
     ) -> pd.DataFrame:
         """The book after ``at`` (see ``book``; ``None``: the final book, as the engine left
         it) as a frame, one row per side and level (schema ``book``)."""
-        return frames.book_frame(self._levels(at), depth)
+        return frames.book_frame(self._book_at(at), depth)
 
-    def _levels(self, at: int | pd.Timestamp | None) -> _Levels:
-        levels = _Levels(self.instrument, self.start)
-        if isinstance(at, pd.Timestamp):
-            if at.tzinfo is None:
-                raise ValueError("give the time with a time zone, e.g. pd.Timestamp(..., tz='UTC')")
-            name, limit = "ts_event", at.value
-        else:
-            name, limit = "seq", at
-        if limit is not None and limit < getattr(levels, name):
-            raise ValueError(f"{at} is before the session's first state")
-        for event in self.events:
-            if limit is not None and getattr(event, name) > limit:
-                break
-            levels.seq, levels.ts_event = event.seq, event.ts_event
-            if type(event) is BookDelta:
-                levels.apply(event)
-        return levels
+    def _book_at(self, at: int | pd.Timestamp | None) -> LocalBook:
+        from marketsim.client.views import BookSnapshot, book_at
+
+        start = self.start or BookSnapshot(self.symbol, 0, 0, self.instrument, (), ())
+        return book_at(start, self.events, at, "session")
 
     def replay(self, **book_options: Any) -> OrderBook:
         """The final engine ``OrderBook``, rebuilt with ``OrderBook.replay`` (which checks that
@@ -170,30 +148,6 @@ class Session:
             f"<Session {self.symbol}: {len(self.events):,} events{start}, "
             f"source {self.source}{where}>"
         )
-
-
-class _Levels:
-    """Price levels of a book rebuilt from deltas: the minimum ``frames.book_frame`` reads."""
-
-    def __init__(self, instrument: Instrument, start: BookSnapshot | None) -> None:
-        self.instrument = instrument
-        self.seq = 0 if start is None else start.seq
-        self.ts_event = 0 if start is None else start.ts_event
-        self.sides: dict[str, dict[int, tuple[int, int]]] = {"bid": {}, "ask": {}}
-        if start is not None:
-            for side in ("bid", "ask"):
-                self.sides[side] = {p: (q, n) for p, q, n in start.level_ticks(side)}  # type: ignore[arg-type]
-
-    def apply(self, delta: BookDelta) -> None:
-        levels = self.sides[delta.side]
-        if delta.action == "delete":
-            levels.pop(delta.price_ticks, None)
-        else:
-            levels[delta.price_ticks] = (delta.qty_lots, delta.order_count)
-
-    def level_ticks(self, side: str, depth: int | None = None) -> list[tuple[int, int, int]]:
-        levels = self.sides[side]
-        return [(p, *levels[p]) for p in sorted(levels, reverse=side == "bid")[:depth]]
 
 
 # -- saving -----------------------------------------------------------------------------------

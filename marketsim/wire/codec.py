@@ -427,7 +427,9 @@ def instrument_to_proto(instrument: Instrument) -> pb.Instrument:
     )
 
 
-def instrument_from_proto(message: pb.Instrument | pb.AddInstrumentRequest) -> Instrument:
+def instrument_from_proto(
+    message: pb.Instrument | pb.AddInstrumentRequest | pb.BookSnapshot,
+) -> Instrument:
     """Decode and validate an instrument; an empty ``lot_size`` means 1.
 
     Raises ``InvalidCommandError`` for an empty symbol or a size that is not a positive number.
