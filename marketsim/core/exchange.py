@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
 from marketsim.core.matching import OrderIds
 from marketsim.core.orderbook import OrderBook
-from marketsim.core.types import Instrument
+from marketsim.core.types import Instrument, quoted
 from marketsim.errors import DuplicateSymbolError, UnknownOrderError, UnknownSymbolError
 
 TickSpec = float | Decimal | str | Instrument
@@ -56,8 +57,16 @@ class Exchange(Mapping[str, OrderBook]):
             return self._books[symbol]
         except (KeyError, TypeError):
             raise UnknownSymbolError(
-                f"unknown symbol {symbol!r}; listed: {', '.join(self._books) or 'none'}"
+                f"unknown symbol {quoted(symbol, 40)}; {self._listing()}"
             ) from None
+
+    def _listing(self, most: int = 10) -> str:
+        """ "listed: A, B, ..." naming at most ``most`` symbols (error messages stay short)."""
+        if not self._books:
+            return "none listed"
+        symbols = list(itertools.islice(self._books, most))
+        more = len(self._books) - len(symbols)
+        return f"listed: {', '.join(symbols)}" + (f" and {more} more" if more else "")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._books)

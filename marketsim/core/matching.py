@@ -319,7 +319,7 @@ class MatchingEngine:
             raise UnknownOrderError(f"order {order_id} is not live (unknown, filled or cancelled)")
         if owner is not None and owner != order.owner:
             raise PermissionDeniedError(
-                f"order {order_id} belongs to {order.owner!r}, not to {owner!r}"
+                f"order {order_id} belongs to another owner; only its owner may change it"
             )
         return order
 

@@ -16,7 +16,7 @@ from marketsim.core.events import (
 )
 from marketsim.core.types import Instrument
 
-Status = Literal["new", "partially_filled", "filled", "cancelled", "rejected"]
+Status = Literal["new", "partially_filled", "filled", "cancelled", "rejected", "replaced"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +65,13 @@ class QueueSpot:
 class OrderResult:
     """The outcome of one submit, cancel or replace.
 
-    Attributes: ``order_id``; ``status`` ("new", "partially_filled", "filled", "cancelled" or
-    "rejected"); ``reason`` (why it was cancelled or rejected, else None); ``filled_qty`` (all
-    the order has executed, including earlier commands) and ``leaves_qty`` (what is still
-    open); ``trades`` (this command's executions as ``Fill`` records); ``events`` (the raw
-    batch of engine events); ``queue_spot`` (where the order rests, if it does).
-    ``filled_lots`` and ``leaves_lots`` are the same quantities in integer lots.
+    Attributes: ``order_id``; ``status`` ("new", "partially_filled", "filled", "cancelled",
+    "rejected", or "replaced" for a replace that traded nothing); ``reason`` (why it was
+    cancelled or rejected, else None); ``filled_qty`` (all the order has executed, including
+    earlier commands) and ``leaves_qty`` (what is still open); ``trades`` (this command's
+    executions as ``Fill`` records); ``events`` (the raw batch of engine events);
+    ``queue_spot`` (where the order rests, if it does). ``filled_lots`` and ``leaves_lots``
+    are the same quantities in integer lots.
     """
 
     __slots__ = (
@@ -113,6 +114,8 @@ class OrderResult:
                 return
         if leaves_lots == 0:
             self.status = "filled"
+        elif action == "replace" and not any(type(event) is Trade for event in events):
+            self.status = "replaced"
         elif filled_lots:
             self.status = "partially_filled"
         else:
@@ -153,9 +156,14 @@ class OrderResult:
                 else:
                     flags = event.tif + (", post-only" if event.post_only else "")
                     what = f"@ {fmt(event.price_ticks)} ({flags})"
-                lines.append(f"{event.side} {qty(event.qty_lots)} {what} as order {event.order_id}")
+                as_order = (
+                    f"as order {event.order_id}"
+                    if event.seq
+                    else "(checked before it reached the book)"  # a gateway's risk check
+                )
+                lines.append(f"{event.side} {qty(event.qty_lots)} {what} {as_order}")
                 if isinstance(event, OrderRejected):
-                    lines.append(f"rejected: {_REASON_TEXT[event.reason]}")
+                    lines.append(f"rejected: {_REASON_TEXT.get(event.reason, event.reason)}")
             elif isinstance(event, OrderReplaced):
                 change = []
                 if event.price_ticks != event.old_price_ticks:
@@ -187,6 +195,10 @@ class OrderResult:
                 lines.append(f"{qty(event.qty_lots)} cancelled: {_REASON_TEXT[event.reason]}")
             elif isinstance(event, BookDelta):
                 continue
+        if self.status == "rejected" and not any(type(e) is OrderRejected for e in self.events):
+            lines.append(
+                f"{self.action} refused: {_REASON_TEXT.get(self.reason or '', self.reason)}"
+            )
         spot = self.queue_spot
         if spot is not None:
             lines.append(
@@ -205,6 +217,11 @@ _REASON_TEXT = {
     "user": "cancelled on request",
     "ioc_remainder": "immediate-or-cancel, so the unfilled rest is cancelled",
     "market_remainder": "market orders never rest, so the unfilled rest is cancelled",
+    "risk_max_order_qty": "risk limit: the quantity is above your largest order size",
+    "risk_max_open_orders": "risk limit: you already have the most resting orders allowed",
+    "risk_max_position": "risk limit: filling it (with your other orders on that side) could "
+    "take your position past the largest allowed",
+    "risk_max_notional": "risk limit: its value (price x quantity) is above the largest allowed",
 }
 
 

@@ -7,6 +7,7 @@ DataFrame schemas one to one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from numbers import Real
@@ -32,6 +33,15 @@ TIME_IN_FORCE: Final = ("GTC", "IOC", "FOK")
 MAX_QTY_LOTS: Final = 10**12
 MAX_PRICE_TICKS: Final = 10**15
 
+#: What a symbol may be made of: short, printable, and safe in file names and URLs.
+SYMBOL_PATTERN: Final = re.compile(r"[A-Za-z0-9._-]{1,32}")
+#: Tick, lot and fee sizes: at most this many significant digits, within 1e-12..1e12.
+MAX_SIZE_DIGITS: Final = 12
+MIN_SIZE: Final = Decimal("1e-12")
+MAX_SIZE: Final = Decimal("1e12")
+#: Longest text accepted for a number; a longer one is refused before it is parsed.
+MAX_NUMBER_TEXT: Final = 40
+
 #: The side of the book an order of each side rests on.
 BOOK_SIDE_OF: Final = {BUY: BID, SELL: ASK}
 
@@ -40,15 +50,56 @@ def _as_decimal(value: object, field_name: str) -> Decimal:
     """Convert a user-supplied number to ``Decimal`` exactly as it was written."""
     if isinstance(value, bool) or not isinstance(value, Real | Decimal | str):
         raise InvalidCommandError(
-            f"{field_name} must be a number, got {value!r} ({type(value).__name__})"
+            f"{field_name} must be a number, got {quoted(value)} ({type(value).__name__})"
         )
     try:
         # str() of a float is its shortest round-tripping repr: 100.1 -> Decimal("100.1").
         number = Decimal(str(value))
     except InvalidOperation:
-        raise InvalidCommandError(f"{field_name} must be a number, got {value!r}") from None
+        raise InvalidCommandError(f"{field_name} must be a number, got {quoted(value)}") from None
     if not number.is_finite():
-        raise InvalidCommandError(f"{field_name} must be finite, got {value!r}")
+        raise InvalidCommandError(f"{field_name} must be finite, got {quoted(value)}")
+    return number
+
+
+def quoted(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for error messages about untrusted input."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_symbol(symbol: object) -> str:
+    """``symbol`` if it matches ``SYMBOL_PATTERN``; else ``InvalidCommandError``."""
+    if not isinstance(symbol, str) or not SYMBOL_PATTERN.fullmatch(symbol):
+        raise InvalidCommandError(
+            f"symbol must be 1 to 32 of the characters A-Z a-z 0-9 . _ -, got {quoted(symbol)}"
+        )
+    return symbol
+
+
+def as_bounded_decimal(value: object, field_name: str, *, signed: bool = False) -> Decimal:
+    """A size (tick, lot or fee) as ``Decimal``: at most ``MAX_SIZE_DIGITS`` significant digits
+    and, unless zero, between ``MIN_SIZE`` and ``MAX_SIZE`` in magnitude.
+
+    Sizes must be positive unless ``signed`` (fees: zero, or negative for a rebate).
+    """
+    if isinstance(value, str) and len(value) > MAX_NUMBER_TEXT:
+        raise InvalidCommandError(
+            f"{field_name} is too long: at most {MAX_NUMBER_TEXT} characters, got {quoted(value)}"
+        )
+    number = _as_decimal(value, field_name)
+    if not signed and number <= 0:
+        raise InvalidCommandError(f"{field_name} must be positive, got {quoted(value)}")
+    if number and not MIN_SIZE <= abs(number) <= MAX_SIZE:
+        raise InvalidCommandError(
+            f"{field_name} must be between {MIN_SIZE} and {MAX_SIZE:.0f}"
+            f"{' in magnitude' if signed else ''}, got {quoted(value)}"
+        )
+    if len(number.normalize().as_tuple().digits) > MAX_SIZE_DIGITS:
+        raise InvalidCommandError(
+            f"{field_name} may have at most {MAX_SIZE_DIGITS} significant digits, "
+            f"got {quoted(value)}"
+        )
     return number
 
 
@@ -68,14 +119,9 @@ class Instrument:
     def __init__(
         self, symbol: str, tick_size: float | Decimal | str, lot_size: float | Decimal | str = 1
     ) -> None:
-        if not isinstance(symbol, str) or not symbol or not symbol.isprintable():
-            raise InvalidCommandError(f"symbol must be a non-empty string, got {symbol!r}")
-        tick = _as_decimal(tick_size, "tick_size")
-        lot = _as_decimal(lot_size, "lot_size")
-        if tick <= 0:
-            raise InvalidCommandError(f"tick_size must be positive, got {tick_size!r}")
-        if lot <= 0:
-            raise InvalidCommandError(f"lot_size must be positive, got {lot_size!r}")
+        check_symbol(symbol)
+        tick = as_bounded_decimal(tick_size, "tick_size")
+        lot = as_bounded_decimal(lot_size, "lot_size")
         object.__setattr__(self, "symbol", symbol)
         object.__setattr__(self, "tick_size", tick)
         object.__setattr__(self, "lot_size", lot)

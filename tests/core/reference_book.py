@@ -74,6 +74,8 @@ class Outcome:
             return "cancelled"
         if self.leaves == 0:
             return "filled"
+        if self.priority_kept is not None and not self.trades:  # a replace that traded nothing
+            return "replaced"
         return "partially_filled" if self.filled else "new"
 
 
