@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from marketsim.core import Instrument
-from marketsim.errors import MarketsimError
+from marketsim.errors import InvalidCommandError, MarketsimError
 
 DEFAULT_PORT = 50051
 DEFAULT_ADDRESS = f"127.0.0.1:{DEFAULT_PORT}"
@@ -41,13 +41,41 @@ def _instrument(text: str) -> Instrument:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _market_config(args: argparse.Namespace):
+    """The participants, fees and TLS that ``serve``'s options ask for."""
+    from marketsim.server.config import OPEN_BEYOND_LOOPBACK, MarketConfig, is_loopback
+    from marketsim.server.tls import TlsConfig
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise InvalidCommandError("--tls-cert and --tls-key go together")
+    if args.tls_client_ca is not None and args.tls_cert is None:
+        raise InvalidCommandError("--tls-client-ca needs --tls-cert and --tls-key")
+    tls = (
+        None
+        if args.tls_cert is None
+        else TlsConfig.from_files(args.tls_cert, args.tls_key, args.tls_client_ca)
+    )
+    fees = dict(args.fee or ())
+    config = MarketConfig.make(args.participants, None, fees, args.public_leaderboard, tls)
+    if config.roster is None and not args.insecure_open and not is_loopback(args.host):
+        raise InvalidCommandError(OPEN_BEYOND_LOOPBACK.format(host=args.host))
+    return config
+
+
 async def _serve(args: argparse.Namespace) -> None:
     from marketsim.core import Exchange
     from marketsim.server import MarketServer
 
     instruments = args.symbol or [Instrument("ACME", "0.01")]
+    config = _market_config(args)
     # No event log: nothing can read it over the wire, and it grows without bound.
-    server = MarketServer(Exchange({i.symbol: i for i in instruments}, keep_events=False))
+    server = MarketServer(
+        Exchange({i.symbol: i for i in instruments}, keep_events=False),
+        roster=config.roster,
+        public_leaderboard=config.public_leaderboard,
+        fees=config.fees,
+        tls=config.tls,
+    )
     # Matching allocates several objects per event, nearly all short-lived: with the default
     # thresholds the collector ran ~20% of the server's time, and full collections over a big
     # heap stalled streams for 100+ ms. Keep the start-up heap out of collections and run
@@ -63,6 +91,12 @@ async def _serve(args: argparse.Namespace) -> None:
     try:
         address = await server.start(args.host, args.port)
         print(f"marketsim listening on {address}", flush=True)
+        who = (
+            "open market (no participants)"
+            if config.roster is None
+            else f"{len(config.roster)} participants from {args.participants}"
+        )
+        print(f"{who}{'; TLS' if config.tls else ''}", flush=True)
         listed = ", ".join(f"{i.symbol} (tick {i.tick_size})" for i in instruments)
         print(f"instruments: {listed}; Ctrl-C stops", flush=True)
         await stop.wait()
@@ -71,10 +105,62 @@ async def _serve(args: argparse.Namespace) -> None:
     print("marketsim stopped", flush=True)
 
 
+def _client_keywords(args: argparse.Namespace) -> dict:
+    return {
+        "owner": args.owner,
+        "token": args.token or None,
+        "tls": args.tls or args.ca is not None,
+        "root_certificates": args.ca,
+    }
+
+
 def _client(args: argparse.Namespace):
     from marketsim.client import MarketClient
 
-    return MarketClient(args.address, owner=args.owner)
+    return MarketClient(args.address, **_client_keywords(args))
+
+
+def _account(args: argparse.Namespace) -> None:
+    with _client(args) as client:
+        print(client.account(args.symbol).to_string(index=False))
+
+
+def _orders(args: argparse.Namespace) -> None:
+    with _client(args) as client:
+        print(client.orders(args.symbol).to_string(index=False))
+
+
+def _leaderboard(args: argparse.Namespace) -> None:
+    with _client(args) as client:
+        print(client.leaderboard(args.symbol).to_string(index=False))
+
+
+def _participants_new(args: argparse.Namespace) -> None:
+    from marketsim.server.participants import ADMIN, TRADER, VIEWER, Roster
+
+    roles: dict[str, str] = {}
+    for names, role in ((args.traders, TRADER), (args.viewers, VIEWER), (args.admin, ADMIN)):
+        for name in filter(None, (names or "").split(",")):
+            if name in roles:
+                raise InvalidCommandError(f"{name!r:.70} is named twice")
+            roles[name] = role
+    if not roles:
+        raise InvalidCommandError("name at least one participant (--traders, --viewers, --admin)")
+    if args.file.exists() and not args.force:
+        raise InvalidCommandError(f"{args.file} exists; --force replaces it (and its tokens)")
+    defaults = {
+        "max_order_qty": args.max_order_qty,
+        "max_open_orders": args.max_open_orders,
+        "max_position": args.max_position,
+        "commands_per_second": args.commands_per_second,
+        "burst": args.burst,
+    }
+    roster, tokens = Roster.create(roles, defaults={k: v for k, v in defaults.items() if v})
+    roster.save(args.file)
+    print(f"wrote {args.file} ({len(roles)} participants; it stores only hashes of the tokens)")
+    print("Each token is shown only now. Hand each participant its own line:")
+    for name, token in tokens.items():
+        print(f"  {name} ({roles[name]}): {token}")
 
 
 def _submit(args: argparse.Namespace) -> None:
@@ -99,7 +185,7 @@ def _book(args: argparse.Namespace) -> None:
 async def _subscribe(args: argparse.Namespace) -> None:
     from marketsim.client import AsyncMarketClient
 
-    async with AsyncMarketClient(args.address, owner=args.owner) as client:
+    async with AsyncMarketClient(args.address, **_client_keywords(args)) as client:
 
         async def books() -> None:
             async for update in client.stream_book(args.symbol):
@@ -136,14 +222,52 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SYM[:TICK[:LOT]]",
         help="an instrument to list (repeatable; default ACME:0.01)",
     )
+    serve.add_argument(
+        "--participants",
+        type=Path,
+        metavar="FILE.toml",
+        help="who may trade: a participants file (see `marketsim participants new`)",
+    )
+    serve.add_argument(
+        "--fee",
+        action="append",
+        type=_fee,
+        metavar="SYM:MAKER:TAKER",
+        help="fees per unit traded (negative: a rebate), e.g. ACME:-0.002:0.003",
+    )
+    serve.add_argument(
+        "--public-leaderboard",
+        action="store_true",
+        help="every participant may read the leaderboard (default: admins only)",
+    )
+    serve.add_argument("--tls-cert", type=Path, metavar="PEM", help="serve TLS with this chain")
+    serve.add_argument("--tls-key", type=Path, metavar="PEM", help="the TLS private key")
+    serve.add_argument(
+        "--tls-client-ca",
+        type=Path,
+        metavar="PEM",
+        help="require client certificates signed by this CA (mutual TLS)",
+    )
+    serve.add_argument(
+        "--insecure-open",
+        action="store_true",
+        help="allow an open market (no participants) on a non-loopback address",
+    )
     serve.set_defaults(run=lambda args: asyncio.run(_serve(args)))
 
-    def client_command(name: str, help: str):
+    def client_command(name: str, help: str, optional_symbol: bool = False):
         command = commands.add_parser(name, help=help)
         address = os.environ.get("MARKETSIM_ADDRESS", DEFAULT_ADDRESS)
         command.add_argument("--address", default=address, help=f"default {address}")
         command.add_argument("--owner", default=os.environ.get("USER", ""))
-        command.add_argument("symbol")
+        command.add_argument(
+            "--token",
+            default=os.environ.get("MARKETSIM_TOKEN", ""),
+            help="your participant token (default $MARKETSIM_TOKEN)",
+        )
+        command.add_argument("--tls", action="store_true", help="connect over TLS")
+        command.add_argument("--ca", type=Path, metavar="PEM", help="trust this CA (implies --tls)")
+        command.add_argument("symbol", nargs="?" if optional_symbol else None)
         return command
 
     submit = client_command("submit", "submit an order and explain what it did")
@@ -162,6 +286,31 @@ def _parser() -> argparse.ArgumentParser:
     book.add_argument("--depth", type=int, default=10)
     book.set_defaults(run=_book)
 
+    account = client_command("account", "print your account (one symbol or all)", True)
+    account.set_defaults(run=_account)
+    orders = client_command("orders", "print your open orders (one symbol or all)", True)
+    orders.set_defaults(run=_orders)
+    leaderboard = client_command("leaderboard", "print every participant's P&L, best first", True)
+    leaderboard.set_defaults(run=_leaderboard)
+
+    participants = commands.add_parser("participants", help="make a participants file")
+    participant_commands = participants.add_subparsers(dest="action", required=True)
+    new = participant_commands.add_parser(
+        "new",
+        help="write a participants file with fresh tokens, and print each token once",
+    )
+    new.add_argument("file", type=Path, metavar="FILE.toml")
+    new.add_argument("--traders", metavar="A,B,...", help="participants who trade")
+    new.add_argument("--viewers", metavar="A,B,...", help="participants who only watch")
+    new.add_argument("--admin", metavar="A,B,...", help="participants who run the market")
+    new.add_argument("--max-order-qty", type=_positive_float, help="default risk limit")
+    new.add_argument("--max-open-orders", type=int, help="default risk limit")
+    new.add_argument("--max-position", type=_positive_float, help="default risk limit")
+    new.add_argument("--commands-per-second", type=_positive_float, help="default rate limit")
+    new.add_argument("--burst", type=int, help="commands allowed at once (with the rate limit)")
+    new.add_argument("--force", action="store_true", help="replace an existing file")
+    new.set_defaults(run=_participants_new)
+
     subscribe = client_command("subscribe", "print book updates and trades until Ctrl-C")
     subscribe.set_defaults(run=lambda args: asyncio.run(_subscribe(args)))
 
@@ -172,6 +321,14 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_data_commands(commands)
     return parser
+
+
+def _fee(text: str) -> tuple[str, tuple[str, str]]:
+    """Parse SYM:MAKER:TAKER, e.g. ACME:-0.002:0.003."""
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(f"expected SYM:MAKER:TAKER, got {text!r:.60}")
+    return parts[0], (parts[1], parts[2])
 
 
 def _positive_float(text: str) -> float:

@@ -37,7 +37,22 @@ class UnknownSymbolError(NotFoundError):
 
 
 class PermissionDeniedError(MarketsimError, PermissionError):
-    """The caller tried to change an order that belongs to someone else."""
+    """The caller tried to change someone else's order, or to do what its role may not."""
+
+
+class AuthenticationError(MarketsimError, PermissionError):
+    """The market does not know the caller: no token, or a token it did not issue."""
+
+
+class RateLimitError(MarketsimError):
+    """A participant sent commands faster than its rate limit allows.
+
+    ``retry_after`` is how many seconds to wait before the next command will be accepted.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class DuplicateSymbolError(InvalidCommandError):

@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Literal
 
 from marketsim import runtime
@@ -24,6 +26,9 @@ from marketsim.client import AsyncMarketClient, MarketClient
 from marketsim.core import Exchange, Instrument
 from marketsim.errors import InvalidCommandError, MarketUnavailableError
 from marketsim.server import MarketServer
+from marketsim.server.config import OPEN_BEYOND_LOOPBACK, MarketConfig, is_loopback
+from marketsim.server.participants import Roster
+from marketsim.server.tls import TlsConfig
 
 InstrumentSpec = Mapping[str, float | str | Decimal | Instrument] | Iterable[Instrument]
 
@@ -44,26 +49,64 @@ def instruments_from_spec(symbols: InstrumentSpec | None) -> list[Instrument]:
 
 
 class Market:
-    """Handle of a running market server (see ``launch``)."""
+    """Handle of a running market server (see ``launch``).
+
+    ``tokens`` maps each participant made by ``launch`` to its token (empty for an open
+    market, or participants read from a file, whose tokens were printed when it was made).
+    """
 
     mode: str
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, config: MarketConfig) -> None:
         self.address = address
+        self.tokens: dict[str, str] = dict(config.tokens)
+        self._config = config
         self._clients: list[MarketClient] = []
         self._stopped = False
 
+    @property
+    def open(self) -> bool:
+        """True for a market without participants, where callers name themselves."""
+        return self._config.roster is None
+
+    def _identity(self, owner: str) -> dict[str, object]:
+        """Client keywords acting for ``owner``: its token with participants, else its name."""
+        config = self._config
+        keywords: dict[str, object] = {}
+        if config.tls is not None:
+            keywords.update(tls=True, root_certificates=config.tls.certificate_chain)
+        if config.roster is None:
+            return {**keywords, "owner": owner}
+        if owner not in self.tokens:
+            known = ", ".join(sorted(self.tokens)) or "none (read from a file)"
+            raise InvalidCommandError(
+                f"this market knows no token for {owner!r:.70}; tokens known: {known}"
+            )
+        return {**keywords, "token": self.tokens[owner]}
+
     def client(self, owner: str = "", timeout: float = 10.0) -> MarketClient:
-        """A blocking client of this market acting for ``owner``; closed by ``stop()``."""
+        """A blocking client of this market acting for ``owner`` (with participants: with that
+        participant's token); closed by ``stop()``."""
         self._check_running()
-        client = MarketClient(self.address, owner=owner, timeout=timeout)
+        client = MarketClient(self.address, timeout=timeout, **self._identity(owner))  # type: ignore[arg-type]
         self._clients.append(client)
         return client
 
     async def aclient(self, owner: str = "", timeout: float = 10.0) -> AsyncMarketClient:
         """An async client for the calling event loop (close it with ``await client.close()``)."""
         self._check_running()
-        return AsyncMarketClient(self.address, owner=owner, timeout=timeout)
+        return AsyncMarketClient(self.address, timeout=timeout, **self._identity(owner))  # type: ignore[arg-type]
+
+    def join_lines(self, host: str | None = None) -> list[str]:
+        """One line of Python per participant with a known token, to hand out to a class:
+        ``ms.MarketClient("HOST:PORT", token="...")``. ``host`` replaces the bound address's
+        host (e.g. the machine's name on the classroom network)."""
+        address = self.address if host is None else f"{host}:{self.address.rsplit(':', 1)[1]}"
+        tls = ", tls=True" if self._config.tls is not None else ""
+        return [
+            f'{name}: ms.MarketClient("{address}", token="{token}"{tls})'
+            for name, token in sorted(self.tokens.items())
+        ]
 
     @property
     def running(self) -> bool:
@@ -103,16 +146,24 @@ class ThreadMarket(Market):
 
     mode = "thread"
 
-    def __init__(self, server: MarketServer, address: str) -> None:
-        super().__init__(address)
+    def __init__(self, server: MarketServer, address: str, config: MarketConfig) -> None:
+        super().__init__(address, config)
         self.server = server
 
     @classmethod
-    def start(cls, instruments: list[Instrument], host: str, port: int) -> ThreadMarket:
+    def start(
+        cls, instruments: list[Instrument], host: str, port: int, config: MarketConfig
+    ) -> ThreadMarket:
         """Build and start a server on the IO thread (grpc objects are made on that loop)."""
-        server = MarketServer(Exchange({i.symbol: i for i in instruments}))
+        server = MarketServer(
+            Exchange({i.symbol: i for i in instruments}),
+            roster=config.roster,
+            public_leaderboard=config.public_leaderboard,
+            fees=config.fees,
+            tls=config.tls,
+        )
         address = runtime.run_sync(server.start(host, port))
-        return cls(server, address)
+        return cls(server, address, config)
 
     def _stop_server(self) -> None:
         runtime.run_sync(self.server.stop())
@@ -123,31 +174,48 @@ class ProcessMarket(Market):
 
     mode = "process"
 
-    def __init__(self, process: subprocess.Popen[str], address: str) -> None:
-        super().__init__(address)
+    def __init__(
+        self,
+        process: subprocess.Popen[str],
+        address: str,
+        config: MarketConfig,
+        files: tempfile.TemporaryDirectory,
+    ) -> None:
+        super().__init__(address, config)
         self.process = process
+        self._files = files
 
     @classmethod
     def start(
-        cls, instruments: list[Instrument], host: str, port: int, timeout: float
+        cls,
+        instruments: list[Instrument],
+        host: str,
+        port: int,
+        timeout: float,
+        config: MarketConfig,
     ) -> ProcessMarket:
         """Start ``python -m marketsim serve`` and read the bound address it prints."""
         command = [sys.executable, "-m", "marketsim", "serve", "--host", host, "--port", str(port)]
         for i in instruments:
             command += ["--symbol", f"{i.symbol}:{i.tick_size}:{i.lot_size}"]
+        # The child reads participants and certificates from files only it and we can read.
+        files = tempfile.TemporaryDirectory(prefix="marketsim-")
+        command += config.serve_arguments(Path(files.name))
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         handshake = _Handshake()
         threading.Thread(target=handshake.read, args=(process,), daemon=True).start()
         if not handshake.ready.wait(timeout):
             process.kill()
             process.wait()
+            files.cleanup()
             raise MarketUnavailableError(f"marketsim serve did not start within {timeout} s")
         if handshake.address is None:
             process.wait()
+            files.cleanup()
             raise MarketUnavailableError(
                 f"marketsim serve exited with status {process.returncode} before listening"
             )
-        return cls(process, handshake.address)
+        return cls(process, handshake.address, config, files)
 
     def _stop_server(self) -> None:
         process = self.process
@@ -160,6 +228,7 @@ class ProcessMarket(Market):
                 process.wait()
         if process.stdout is not None:
             process.stdout.close()
+        self._files.cleanup()
 
 
 class _Handshake:
@@ -186,6 +255,12 @@ def launch(
     mode: Literal["thread", "process"] = "thread",
     host: str = "127.0.0.1",
     port: int = 0,
+    participants: Mapping[str, str] | Roster | str | Path | None = None,
+    limits: Mapping[str, object] | None = None,
+    fees: Mapping[str, object] | None = None,
+    public_leaderboard: bool = False,
+    tls: TlsConfig | None = None,
+    insecure_open: bool = False,
     startup_timeout: float = 30.0,
 ) -> Market:
     """Start a market and return its handle.
@@ -194,10 +269,21 @@ def launch(
     (default: ACME with tick 0.01). ``mode="thread"`` serves from marketsim's IO thread in this
     process (never from your own event loop); ``mode="process"`` serves from a child process.
     The server binds ``host:port``, by default loopback on a free port (see ``.address``).
+
+    ``participants`` makes a market for several people: ``{"alice": "trader", "prof":
+    "admin", "screen": "viewer"}`` (fresh tokens in ``market.tokens``), a ``Roster``, or a
+    participants file. ``limits`` sets every participant's risk and rate limits (see
+    ``marketsim.server.participants``); ``fees`` maps symbols to ``(maker, taker)`` fees per
+    unit of quantity (negative: a rebate); ``public_leaderboard`` lets every participant read
+    the leaderboard. ``tls`` serves over TLS. A market without participants trusts whoever
+    connects, so binding beyond loopback needs ``insecure_open=True``.
     """
     instruments = instruments_from_spec(symbols)
+    config = MarketConfig.make(participants, limits, fees, public_leaderboard, tls)
+    if config.roster is None and not insecure_open and not is_loopback(host):
+        raise InvalidCommandError(OPEN_BEYOND_LOOPBACK.format(host=host))
     if mode == "thread":
-        return ThreadMarket.start(instruments, host, port)
+        return ThreadMarket.start(instruments, host, port, config)
     if mode == "process":
-        return ProcessMarket.start(instruments, host, port, startup_timeout)
+        return ProcessMarket.start(instruments, host, port, startup_timeout, config)
     raise InvalidCommandError(f"mode must be 'thread' or 'process', got {mode!r}")

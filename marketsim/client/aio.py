@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import grpc
 from tqdm.auto import tqdm
@@ -22,11 +23,15 @@ from marketsim.client.recorder import Recorder
 from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch, LocalBook
 from marketsim.core import Fill, Instrument, OrderResult
 from marketsim.core.commands import CancelOrder, Command, replace_in_units, submit_in_units
-from marketsim.core.events import BookDelta
+from marketsim.core.events import BookDelta, Event
+from marketsim.core.ledger import Account
 from marketsim.server.errors import exception_for, status_code_from_number
 from marketsim.wire import codec
 from marketsim.wire.v1 import market_pb2 as pb
 from marketsim.wire.v1 import market_pb2_grpc as pb_grpc
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Largest message the client accepts (book snapshots of very deep books can be large).
 MAX_RECEIVE_BYTES = 64 * 1024 * 1024
@@ -39,19 +44,46 @@ def _raise_for(error: grpc.aio.AioRpcError) -> None:
 
 
 class AsyncMarketClient:
-    """Talk to a marketsim server at ``address`` ("host:port") on behalf of ``owner``.
+    """Talk to a marketsim server at ``address`` ("host:port").
 
-    ``timeout`` (seconds) bounds every unary call; streams run until closed. Use it as an
-    async context manager, or call ``close()`` when done.
+    A market with participants knows you by ``token`` (sent as ``authorization: Bearer``
+    metadata); an open market takes the ``owner`` you name. ``tls=True`` connects over TLS,
+    checking the server against ``root_certificates`` (PEM bytes or a file; default: the
+    system's roots), and presents ``certificate_chain`` and ``private_key`` to a server that
+    asks for client certificates. ``timeout`` (seconds) bounds every unary call; streams run
+    until closed. Use it as an async context manager, or call ``close()`` when done.
     """
 
-    def __init__(self, address: str, *, owner: str = "", timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        address: str,
+        *,
+        owner: str = "",
+        token: str | None = None,
+        tls: bool = False,
+        root_certificates: bytes | str | Path | None = None,
+        certificate_chain: bytes | str | Path | None = None,
+        private_key: bytes | str | Path | None = None,
+        timeout: float = 10.0,
+    ) -> None:
         self.address = address
         self.owner = owner
         self.timeout = timeout
         #: Times a book stream found a gap and resubscribed for a fresh snapshot.
         self.resyncs = 0
-        self._metadata = ((codec.OWNER_METADATA_KEY, owner),) if owner else ()
+        metadata = []
+        if owner:
+            metadata.append((codec.OWNER_METADATA_KEY, owner))
+        if token:
+            metadata.append(("authorization", f"Bearer {token}"))
+        self._metadata = tuple(metadata)
+        self._credentials = (
+            grpc.ssl_channel_credentials(
+                _pem(root_certificates), _pem(private_key), _pem(certificate_chain)
+            )
+            if tls
+            else None
+        )
         self._instruments: dict[str, Instrument] = {}
         self._channel: grpc.aio.Channel | None = None
         self._stub: pb_grpc.MarketServiceStub | None = None
@@ -64,9 +96,13 @@ class AsyncMarketClient:
         """The generated stub, on a channel made in (and tied to) the running loop."""
         loop = asyncio.get_running_loop()
         if self._stub is None:
-            self._channel = grpc.aio.insecure_channel(
-                self.address, options=[("grpc.max_receive_message_length", MAX_RECEIVE_BYTES)]
-            )
+            options = [("grpc.max_receive_message_length", MAX_RECEIVE_BYTES)]
+            if self._credentials is None:
+                self._channel = grpc.aio.insecure_channel(self.address, options=options)
+            else:
+                self._channel = grpc.aio.secure_channel(
+                    self.address, self._credentials, options=options
+                )
             self._stub = pb_grpc.MarketServiceStub(self._channel)
             self._loop = loop
         elif loop is not self._loop:
@@ -222,6 +258,82 @@ class AsyncMarketClient:
             raise first_error
         return results
 
+    # -- participants and accounts ------------------------------------------------------------
+
+    async def whoami(self) -> Identity:
+        """Who the server takes you for: participant name, role, and whether it checked."""
+        response = await self._unary("WhoAmI", pb.WhoAmIRequest())
+        return Identity(response.participant, response.role, response.authenticated)
+
+    @overload
+    async def account(self, symbol: str) -> Account: ...
+    @overload
+    async def account(self, symbol: None = None) -> pd.DataFrame: ...
+    async def account(self, symbol: str | None = None) -> Account | pd.DataFrame:
+        """Your ``Account`` in ``symbol``; without a symbol, a frame with one row per listed
+        instrument (schema ``accounts`` of ``marketsim.frames``)."""
+        response = await self._unary("GetAccount", pb.GetAccountRequest(symbol=symbol or ""))
+        accounts = [await self._account(message) for message in response.accounts]
+        if symbol is not None:
+            return accounts[0]
+        from marketsim.frames import accounts_frame
+
+        return accounts_frame(accounts)
+
+    async def _account(self, message: pb.Account) -> Account:
+        return codec.account_from_proto(message, await self.instrument(message.symbol))
+
+    async def orders(self, symbol: str | None = None) -> pd.DataFrame:
+        """Your open orders, in one instrument or all, oldest first (schema ``orders``)."""
+        response = await self._unary("ListOrders", pb.ListOrdersRequest(symbol=symbol or ""))
+        rows = []
+        for order in response.orders:
+            instrument = await self.instrument(order.symbol)
+            rows.append(
+                {
+                    "symbol": order.symbol,
+                    "order_id": order.order_id,
+                    "side": codec.SIDE.decode(order.side),
+                    "price": instrument.ticks_to_price(order.price_ticks),
+                    "qty": instrument.lots_to_qty(order.qty_lots),
+                    "filled_qty": instrument.lots_to_qty(order.filled_lots),
+                    "queue_position": order.queue_position,
+                    "orders_at_level": order.orders_at_level,
+                }
+            )
+        from marketsim.frames import orders_frame
+
+        return orders_frame(rows)
+
+    async def leaderboard(self, symbol: str | None = None) -> pd.DataFrame:
+        """Every participant ranked by total P&L, in one instrument or summed over all
+        (schema ``leaderboard``). Admins only, unless the server makes it public."""
+        request = pb.GetLeaderboardRequest(symbol=symbol or "")
+        response = await self._unary("GetLeaderboard", request)
+        entries = [
+            (entry.participant, entry.role, [await self._account(a) for a in entry.accounts])
+            for entry in response.entries
+        ]
+        from marketsim.frames import leaderboard_frame
+
+        return leaderboard_frame(entries)
+
+    async def stream_private(self) -> AsyncIterator[PrivateUpdate]:
+        """Your own activity as it happens: for each command that touched one of your orders,
+        its events (other owners' names removed) and your account after it."""
+        call = self.stub.StreamPrivate(pb.StreamPrivateRequest(), metadata=self._metadata)
+        try:
+            async for message in call:
+                yield PrivateUpdate(
+                    message.symbol,
+                    codec.events_from_proto(message.events),
+                    await self._account(message.account),
+                )
+        except grpc.aio.AioRpcError as error:
+            _raise_for(error)
+        finally:
+            call.cancel()
+
     # -- market data ------------------------------------------------------------------------
 
     async def book(self, symbol: str, depth: int = 10) -> BookSnapshot:
@@ -307,6 +419,29 @@ class AsyncMarketClient:
             _raise_for(error)
         finally:
             call.cancel()
+
+
+class Identity(NamedTuple):
+    """Who a server takes a client for (see ``AsyncMarketClient.whoami``)."""
+
+    participant: str
+    role: str
+    authenticated: bool
+
+
+class PrivateUpdate(NamedTuple):
+    """One command's effect on you: its events that concern you, and your account after."""
+
+    symbol: str
+    events: list[Event]
+    account: Account
+
+
+def _pem(value: bytes | str | Path | None) -> bytes | None:
+    """PEM bytes as given, or read from a file path."""
+    if value is None or isinstance(value, bytes):
+        return value
+    return Path(value).read_bytes()
 
 
 def _order_command(instrument: Instrument, order: OrderSpec, symbol: str) -> pb.OrderCommand:

@@ -10,13 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar, overload
 
 from marketsim import runtime
-from marketsim.client.aio import AsyncMarketClient, OrderSpec
+from marketsim.client.aio import AsyncMarketClient, Identity, OrderSpec, PrivateUpdate
 from marketsim.client.recorder import Recorder
 from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch
 from marketsim.core import Fill, Instrument, OrderResult
+from marketsim.core.ledger import Account
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 T = TypeVar("T")
 
@@ -27,8 +32,28 @@ class MarketClient:
     ``timeout`` bounds each call (streams wait for their next item without a deadline).
     """
 
-    def __init__(self, address: str, *, owner: str = "", timeout: float = 10.0) -> None:
-        self._client = AsyncMarketClient(address, owner=owner, timeout=timeout)
+    def __init__(
+        self,
+        address: str,
+        *,
+        owner: str = "",
+        token: str | None = None,
+        tls: bool = False,
+        root_certificates: bytes | str | Path | None = None,
+        certificate_chain: bytes | str | Path | None = None,
+        private_key: bytes | str | Path | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self._client = AsyncMarketClient(
+            address,
+            owner=owner,
+            token=token,
+            tls=tls,
+            root_certificates=root_certificates,
+            certificate_chain=certificate_chain,
+            private_key=private_key,
+            timeout=timeout,
+        )
         self.timeout = timeout
 
     @property
@@ -107,6 +132,30 @@ class MarketClient:
             symbol, list(orders), batch_size=batch_size, progress=progress
         )
         return self._wait(coroutine, timeout)
+
+    def whoami(self) -> Identity:
+        """Who the server takes you for: participant name, role, and whether it checked."""
+        return self._wait(self._client.whoami())
+
+    @overload
+    def account(self, symbol: str) -> Account: ...
+    @overload
+    def account(self, symbol: None = None) -> pd.DataFrame: ...
+    def account(self, symbol: str | None = None) -> Account | pd.DataFrame:
+        """Your ``Account`` in ``symbol``, or a frame of all your accounts."""
+        return self._wait(self._client.account(symbol))
+
+    def orders(self, symbol: str | None = None) -> pd.DataFrame:
+        """Your open orders (schema ``orders``)."""
+        return self._wait(self._client.orders(symbol))
+
+    def leaderboard(self, symbol: str | None = None) -> pd.DataFrame:
+        """Every participant ranked by total P&L (schema ``leaderboard``)."""
+        return self._wait(self._client.leaderboard(symbol))
+
+    def stream_private(self) -> Iterator[PrivateUpdate]:
+        """Your own activity as it happens, as a blocking iterator."""
+        return _blocking(self._client.stream_private())
 
     def book(self, symbol: str, depth: int = 10) -> BookSnapshot:
         """A snapshot of ``symbol``'s book, ``depth`` levels per side (0 for all)."""

@@ -16,6 +16,7 @@ streams (pass ``instrument=`` when the events are a plain list). Empty inputs gi
 with the same columns and dtypes.
 """
 
+from marketsim.frames.accounts import accounts_frame, leaderboard_frame, orders_frame
 from marketsim.frames.bbo import bbo_frame
 from marketsim.frames.books import book_frame, depth_frame
 from marketsim.frames.events import deltas_frame, events_frame, trades_frame
@@ -23,10 +24,13 @@ from marketsim.frames.schema import SCHEMAS
 
 __all__ = [
     "SCHEMAS",
+    "accounts_frame",
     "bbo_frame",
     "book_frame",
     "deltas_frame",
     "depth_frame",
     "events_frame",
+    "leaderboard_frame",
+    "orders_frame",
     "trades_frame",
 ]

@@ -103,6 +103,43 @@ DELTAS: Schema = {
     "last": BOOL,
 }
 
+ACCOUNTS: Schema = {
+    "owner": TEXT,
+    "symbol": TEXT,
+    "position": FLOAT,
+    "avg_price": FLOAT,
+    "cash": FLOAT,
+    "realized_pnl": FLOAT,
+    "unrealized_pnl": FLOAT,
+    "total_pnl": FLOAT,
+    "fees": FLOAT,
+    "traded_qty": FLOAT,
+    "open_orders": INT,
+    "mark": FLOAT,
+}
+ORDERS: Schema = {
+    "symbol": TEXT,
+    "order_id": INT,
+    "side": SIDE,
+    "price": FLOAT,
+    "qty": FLOAT,
+    "filled_qty": FLOAT,
+    "queue_position": INT,
+    "orders_at_level": INT,
+}
+LEADERBOARD: Schema = {
+    "rank": INT,
+    "participant": TEXT,
+    "role": TEXT,
+    "total_pnl": FLOAT,
+    "realized_pnl": FLOAT,
+    "unrealized_pnl": FLOAT,
+    "fees": FLOAT,
+    "position": FLOAT,
+    "traded_qty": FLOAT,
+    "open_orders": INT,
+}
+
 #: Frame name -> {column: dtype}, in column order.
 SCHEMAS: dict[str, Schema] = {
     "book": BOOK,
@@ -111,6 +148,9 @@ SCHEMAS: dict[str, Schema] = {
     "trades": TRADES,
     "events": EVENTS,
     "deltas": DELTAS,
+    "accounts": ACCOUNTS,
+    "orders": ORDERS,
+    "leaderboard": LEADERBOARD,
 }
 
 #: Rows converted per chunk: large enough to amortise pandas' overhead, small enough that the

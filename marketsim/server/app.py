@@ -10,9 +10,14 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from marketsim.core import Exchange
+from marketsim.core.ledger import Fees, Ledger
+from marketsim.errors import UnknownSymbolError
+from marketsim.server.auth import AuthInterceptor, Gate
 from marketsim.server.decoding import MalformedRequestInterceptor
 from marketsim.server.hub import DEFAULT_QUEUE_SIZE, Hub
+from marketsim.server.participants import Roster
 from marketsim.server.service import MarketService
+from marketsim.server.tls import TlsConfig
 from marketsim.wire.v1 import market_pb2 as pb
 from marketsim.wire.v1 import market_pb2_grpc as pb_grpc
 
@@ -25,6 +30,10 @@ MAX_RECEIVE_BYTES = 4 * 1024 * 1024
 class MarketServer:
     """One exchange behind one grpc.aio server.
 
+    ``roster`` lists the participants (without one the market is open: callers name
+    themselves); ``fees`` maps symbols to maker/taker fees; ``tls`` serves over TLS, with
+    client certificates required when it names a client CA.
+
     Create it anywhere, but ``start`` and ``stop`` it on the event loop that will serve it:
     grpc.aio objects belong to the loop they were built on, so the server is built in
     ``start``. A server cannot be restarted; make a new one.
@@ -35,10 +44,20 @@ class MarketServer:
         instruments: Exchange | Mapping[str, object] | None = None,
         *,
         queue_size: int = DEFAULT_QUEUE_SIZE,
+        roster: Roster | None = None,
+        public_leaderboard: bool = False,
+        fees: Mapping[str, Fees | Mapping | tuple] | None = None,
+        tls: TlsConfig | None = None,
     ) -> None:
         self.exchange = instruments if isinstance(instruments, Exchange) else Exchange(instruments)
+        unknown = set(fees or {}) - set(self.exchange)
+        if unknown:
+            raise UnknownSymbolError(f"fees for an unlisted symbol: {sorted(unknown)[0]!r:.40}")
         self.hub = Hub(queue_size)
-        self.service = MarketService(self.exchange, self.hub)
+        self.gate = Gate(roster, public_leaderboard=public_leaderboard)
+        self.ledger = Ledger(self.exchange.instruments, fees)
+        self.service = MarketService(self.exchange, self.hub, gate=self.gate, ledger=self.ledger)
+        self.tls = tls
         self.address: str | None = None
         self._server: grpc.aio.Server | None = None
         self._health: health.aio.HealthServicer | None = None
@@ -48,7 +67,7 @@ class MarketServer:
         if self._server is not None:
             raise RuntimeError("this MarketServer was already started; create a new one")
         server = grpc.aio.server(
-            interceptors=[MalformedRequestInterceptor()],
+            interceptors=[AuthInterceptor(self.gate), MalformedRequestInterceptor()],
             options=[
                 # Off: with SO_REUSEPORT two servers could silently share one port.
                 ("grpc.so_reuseport", 0),
@@ -61,7 +80,10 @@ class MarketServer:
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
         )
-        bound = server.add_insecure_port(f"{host}:{port}")
+        if self.tls is None:
+            bound = server.add_insecure_port(f"{host}:{port}")
+        else:
+            bound = server.add_secure_port(f"{host}:{port}", self.tls.server_credentials())
         if bound == 0:
             raise OSError(f"could not bind {host}:{port}")
         await server.start()

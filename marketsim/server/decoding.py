@@ -8,6 +8,7 @@ INVALID_ARGUMENT and a plain message when they are not a valid message.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -50,6 +51,14 @@ class MalformedRequestInterceptor(grpc.aio.ServerInterceptor):
                 return await behavior(await decoded(raw, context), context)
 
             return grpc.unary_unary_rpc_method_handler(unary_unary, None, serializer)
+        if handler.unary_stream and not inspect.isasyncgenfunction(handler.unary_stream):
+            # A coroutine that writes its responses with context.write (e.g. Health/Watch).
+            behavior = handler.unary_stream
+
+            async def unary_stream_writer(raw, context):
+                return await behavior(await decoded(raw, context), context)
+
+            return grpc.unary_stream_rpc_method_handler(unary_stream_writer, None, serializer)
         if handler.unary_stream:
             behavior = handler.unary_stream
 

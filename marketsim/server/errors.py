@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import grpc
 
 from marketsim.errors import (
+    AuthenticationError,
     InvalidCommandError,
     MarketsimError,
     MarketUnavailableError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitError,
     StreamOverflowError,
     UnknownOrderError,
     UnknownSymbolError,
@@ -20,7 +24,13 @@ _STATUS_OF: tuple[tuple[type[Exception], grpc.StatusCode], ...] = (
     (InvalidCommandError, grpc.StatusCode.INVALID_ARGUMENT),
     (NotFoundError, grpc.StatusCode.NOT_FOUND),
     (PermissionDeniedError, grpc.StatusCode.PERMISSION_DENIED),
+    (AuthenticationError, grpc.StatusCode.UNAUTHENTICATED),
+    (RateLimitError, grpc.StatusCode.RESOURCE_EXHAUSTED),
 )
+
+#: Rate-limit messages start with this, which tells them apart from stream overflows.
+RATE_LIMIT_PREFIX = "rate limit"
+_RETRY_IN = re.compile(r"retry in ([0-9.]+) s")
 
 
 def status_for(error: Exception) -> tuple[grpc.StatusCode, str]:
@@ -54,7 +64,12 @@ def exception_for(code: grpc.StatusCode, message: str) -> Exception:
         return UnknownOrderError(message)
     if code == grpc.StatusCode.PERMISSION_DENIED:
         return PermissionDeniedError(message)
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        return AuthenticationError(message)
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        if message.startswith(RATE_LIMIT_PREFIX):
+            match = _RETRY_IN.search(message)
+            return RateLimitError(message, float(match.group(1)) if match else None)
         return StreamOverflowError(message)
     if code == grpc.StatusCode.UNAVAILABLE:
         return MarketUnavailableError(f"market server unavailable: {message}")

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from marketsim.core.events import Event
+from marketsim.core.events import BookDelta, Event, Trade
 
 T = TypeVar("T")
 
@@ -54,10 +54,20 @@ class Published:
 class Subscription(Generic[T]):
     """A subscriber's bounded queue of publications."""
 
-    __slots__ = ("_items", "_pending", "_wakeup", "closed", "overflowed", "queue_size", "symbol")
+    __slots__ = (
+        "_items",
+        "_pending",
+        "_wakeup",
+        "closed",
+        "overflowed",
+        "owner",
+        "queue_size",
+        "symbol",
+    )
 
-    def __init__(self, symbol: str | None, queue_size: int) -> None:
+    def __init__(self, symbol: str | None, queue_size: int, owner: str | None = None) -> None:
         self.symbol = symbol
+        self.owner = owner
         self.queue_size = queue_size
         self.overflowed = False
         self.closed = False
@@ -101,11 +111,13 @@ class Subscription(Generic[T]):
 
 
 class Hub:
-    """Routes publications to the subscriptions of their instrument and to catch-all ones."""
+    """Routes publications to the subscriptions of their instrument and to catch-all ones,
+    and each owner's own events to that owner's private subscriptions."""
 
     def __init__(self, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
         self.queue_size = queue_size
         self._by_symbol: dict[str | None, set[Subscription]] = {}
+        self._by_owner: dict[str, set[Subscription]] = {}
 
     def subscribe(self, symbol: str | None) -> Subscription:
         """A new subscription to one instrument, or to all of them when ``symbol`` is None."""
@@ -113,8 +125,25 @@ class Hub:
         self._by_symbol.setdefault(symbol, set()).add(subscription)
         return subscription
 
+    def subscribe_owner(self, owner: str) -> Subscription:
+        """A new private subscription to the events of ``owner``'s orders, in any instrument.
+
+        Each publication it receives holds the events of one command batch that name the owner
+        (its orders' events, and trades where it is maker or taker).
+        """
+        subscription: Subscription = Subscription(None, self.queue_size, owner)
+        self._by_owner.setdefault(owner, set()).add(subscription)
+        return subscription
+
     def unsubscribe(self, subscription: Subscription) -> None:
         """Forget a subscription (idempotent)."""
+        if subscription.owner is not None:
+            subscribers = self._by_owner.get(subscription.owner)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self._by_owner[subscription.owner]
+            return
         subscribers = self._by_symbol.get(subscription.symbol)
         if subscribers is not None:
             subscribers.discard(subscription)
@@ -123,6 +152,8 @@ class Hub:
         """Hand ``events`` (one or more complete batches of ``symbol``) to its subscribers."""
         if not events:
             return
+        if self._by_owner:
+            self._publish_private(symbol, events)
         specific = self._by_symbol.get(symbol)
         catch_all = self._by_symbol.get(None)
         if not specific and not catch_all:
@@ -133,14 +164,39 @@ class Hub:
                 for subscription in subscribers:
                     subscription.push(item)
 
+    def _publish_private(self, symbol: str, events: list[Event]) -> None:
+        by_owner = self._by_owner
+        mine: dict[str, list[Event]] = {}
+        for event in events:
+            kind = type(event)
+            if kind is BookDelta:
+                continue
+            owners = (
+                (event.maker_owner, event.taker_owner)  # type: ignore[union-attr]
+                if kind is Trade
+                else (event.owner,)  # type: ignore[union-attr]
+            )
+            for owner in owners:
+                if owner in by_owner:
+                    batch = mine.setdefault(owner, [])
+                    if not batch or batch[-1] is not event:  # a self-trade names it twice
+                        batch.append(event)
+        for owner, batch in mine.items():
+            item = Published(symbol, batch)
+            for subscription in by_owner[owner]:
+                subscription.push(item)
+
     def close(self) -> None:
         """End every subscription (server shutdown)."""
-        for subscribers in self._by_symbol.values():
-            for subscription in subscribers:
-                subscription.close()
-        self._by_symbol.clear()
+        for groups in (self._by_symbol, self._by_owner):
+            for subscribers in groups.values():  # type: ignore[attr-defined]
+                for subscription in subscribers:
+                    subscription.close()
+            groups.clear()  # type: ignore[attr-defined]
 
     @property
     def subscriber_count(self) -> int:
         """Number of live subscriptions."""
-        return sum(len(subscribers) for subscribers in self._by_symbol.values())
+        return sum(len(s) for s in self._by_symbol.values()) + sum(
+            len(s) for s in self._by_owner.values()
+        )

@@ -8,6 +8,7 @@ batches in exactly the order the engine produced them.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -16,10 +17,17 @@ from typing import NoReturn
 import grpc
 
 from marketsim.core import BookDelta, Exchange, OrderBook, OrderResult, Trade
-from marketsim.core.events import Event
-from marketsim.errors import MarketsimError, UnknownSymbolError
+from marketsim.core.commands import SubmitOrder
+from marketsim.core.events import Event, OrderRejected
+from marketsim.core.ledger import Ledger
+from marketsim.core.types import quoted
+from marketsim.errors import InvalidCommandError, MarketsimError, RateLimitError, UnknownSymbolError
+from marketsim.server import accounts
+from marketsim.server.auth import Gate
 from marketsim.server.errors import status_for
+from marketsim.server.gateway import Gateway
 from marketsim.server.hub import Hub, Published, Subscription
+from marketsim.server.participants import Participant
 from marketsim.wire import codec
 from marketsim.wire.v1 import market_pb2 as pb
 from marketsim.wire.v1 import market_pb2_grpc as pb_grpc
@@ -30,22 +38,45 @@ log = logging.getLogger(__name__)
 MAX_COMMANDS_PER_REQUEST = 10_000
 #: Most deltas (or events) one stream message carries; more are split over several messages.
 MAX_ITEMS_PER_MESSAGE = 5_000
-#: How many (owner, client_order_id) acks are remembered for idempotent retries.
+#: How many (owner, client_order_id) acks are remembered for idempotent retries, and how many
+#: bytes they may take in all (the oldest are forgotten first).
 IDEMPOTENCY_MEMORY = 100_000
+IDEMPOTENCY_BYTES = 64 * 1024 * 1024
+#: Trailing metadata of a rate-limited call: milliseconds until a command will be accepted.
+RETRY_AFTER_KEY = "retry-after-ms"
+#: Longest client_order_id (UTF-8 bytes).
+MAX_CLIENT_ORDER_ID_BYTES = 64
 
 
-def _encode_trades(events: list[Event]) -> tuple[int, bytes]:
-    """The trades among ``events`` as a serialised ``TradeBatch`` holding only ``trades``."""
+def _encode_trades(events: list[Event], anonymous: bool = False) -> tuple[int, bytes]:
+    """The trades among ``events`` as a serialised ``TradeBatch`` holding only ``trades``
+    (without owner names when ``anonymous``)."""
     batch = pb.TradeBatch()
     codec.append_payloads(batch.trades, events, Trade)
+    if anonymous:
+        codec.remove_trade_owners(batch.trades)
     return len(batch.trades), batch.SerializeToString()
 
 
-def _encode_events(events: list[Event]) -> tuple[int, bytes]:
-    """``events`` as a serialised ``EventBatch`` holding only ``events``."""
+def _encode_events(events: list[Event], anonymous: bool = False) -> tuple[int, bytes]:
+    """``events`` as a serialised ``EventBatch`` holding only ``events`` (without owner names
+    when ``anonymous``)."""
     batch = pb.EventBatch()
     codec.append_events(batch.events, events)
+    if anonymous:
+        codec.remove_owners(batch.events)
     return len(batch.events), batch.SerializeToString()
+
+
+#: Each public stream's encodings: (name, encoder) for admins, and for everyone else.
+_TRADE_ENCODINGS = (
+    ("trades", _encode_trades),
+    ("trades-anonymous", lambda events: _encode_trades(events, anonymous=True)),
+)
+_EVENT_ENCODINGS = (
+    ("events", _encode_events),
+    ("events-anonymous", lambda events: _encode_events(events, anonymous=True)),
+)
 
 
 def _delta_segments(events: list[Event]) -> list[tuple[int, int, bytes]]:
@@ -92,26 +123,46 @@ class MarketService(pb_grpc.MarketServiceServicer):
     """``marketsim.wire.v1.MarketService`` over an ``Exchange`` and a fan-out ``Hub``."""
 
     def __init__(
-        self, exchange: Exchange, hub: Hub, clock: Callable[[], int] = time.time_ns
+        self,
+        exchange: Exchange,
+        hub: Hub,
+        clock: Callable[[], int] = time.time_ns,
+        *,
+        gate: Gate | None = None,
+        ledger: Ledger | None = None,
     ) -> None:
         self.exchange = exchange
         self.hub = hub
+        self.gate = gate or Gate()
+        self.ledger = ledger or Ledger(exchange.instruments)
+        self.gateway = Gateway(self.ledger)
         self._clock = clock
         self._acks_by_client_id: OrderedDict[tuple[str, str], pb.OrderAck] = OrderedDict()
+        self._remembered_bytes = 0
+
+    def caller(self, context: grpc.aio.ServicerContext) -> Participant:
+        """The participant a call acts for (the ``AuthInterceptor`` has already let it in)."""
+        return self.gate.caller(context.invocation_metadata())
 
     # -- instruments ------------------------------------------------------------------------
 
+    def _instrument_proto(self, book: OrderBook) -> pb.Instrument:
+        return codec.instrument_to_proto(book.instrument, self.ledger.fees(book.symbol))
+
     async def ListInstruments(self, request, context):
         return pb.ListInstrumentsResponse(
-            instruments=[codec.instrument_to_proto(i) for i in self.exchange.instruments]
+            instruments=[self._instrument_proto(book) for book in self.exchange.values()]
         )
 
     async def AddInstrument(self, request, context):
         try:
-            book = self.exchange.add_instrument(codec.instrument_from_proto(request))
+            instrument = codec.instrument_from_proto(request)
+            fees = codec.fees_from_proto(request)
+            book = self.exchange.add_instrument(instrument)
+            self.ledger.add_instrument(instrument, fees)
         except Exception as error:
             await _abort(context, error)
-        return codec.instrument_to_proto(book.instrument)
+        return self._instrument_proto(book)
 
     # -- order entry ------------------------------------------------------------------------
 
@@ -127,14 +178,17 @@ class MarketService(pb_grpc.MarketServiceServicer):
     async def _unary_command(self, request, context) -> pb.OrderAck:
         ack = pb.OrderAck()
         try:
-            book, events = self._execute(request, _owner(context), ack)
+            book, events = self._execute(request, self.caller(context), ack)
         except Exception as error:
             await _abort(context, error)
         self.hub.publish(book.symbol, events)
         return ack
 
     async def OrderEntry(self, request_iterator, context):
-        owner = _owner(context)
+        try:
+            caller = self.caller(context)
+        except Exception as error:
+            await _abort(context, error)
         async for request in request_iterator:
             if len(request.commands) > MAX_COMMANDS_PER_REQUEST:
                 await context.abort(
@@ -148,7 +202,7 @@ class MarketService(pb_grpc.MarketServiceServicer):
             for command in request.commands:
                 ack = add_ack()  # filled in place: copying a finished ack costs ~1 us
                 try:
-                    book, events = self._execute(codec.unwrap_order_command(command), owner, ack)
+                    book, events = self._execute(codec.unwrap_order_command(command), caller, ack)
                 except Exception as error:  # the ack carries it; the stream goes on
                     code, message = _status_logged(error)
                     ack.Clear()
@@ -165,28 +219,111 @@ class MarketService(pb_grpc.MarketServiceServicer):
                 self.hub.publish(symbol, events)
             yield response
 
-    def _execute(self, request, owner: str, ack: pb.OrderAck) -> tuple[OrderBook, list[Event]]:
-        """Apply one order-entry request, fill in its ``ack``; return its book and new events."""
+    def _execute(
+        self, request, caller: Participant, ack: pb.OrderAck
+    ) -> tuple[OrderBook, list[Event]]:
+        """Apply one order-entry request for ``caller``, fill in its ``ack``; return its book
+        and new events.
+
+        In order: the rate limit, the idempotency cache, validation, the risk limits (a breach
+        is a rejection the book never sees), the book, the ledger.
+        """
+        self.gateway.admit(caller)
         book = self.exchange[request.symbol]
+        owner = caller.name
         client_order_id = getattr(request, "client_order_id", "")
         if client_order_id:
+            if len(client_order_id.encode()) > MAX_CLIENT_ORDER_ID_BYTES:
+                raise InvalidCommandError(
+                    f"client_order_id is at most {MAX_CLIENT_ORDER_ID_BYTES} bytes, "
+                    f"got {quoted(client_order_id, 40)}"
+                )
             cached = self._acks_by_client_id.get((owner, client_order_id))
             if cached is not None:
                 ack.CopyFrom(cached)
                 return book, []
         command = codec.command_from_proto(request, owner)
-        result = book.execute(command, self._clock())
-        _fill_ack(ack, result, client_order_id)
+        ts_event = self._clock()
+        reason = self.gateway.risk_reason(caller, book, command)
+        if reason is not None:
+            _fill_risk_rejection(ack, command, reason, ts_event)
+            events: list[Event] = []
+        else:
+            result = book.execute(command, ts_event)
+            events = result.events
+            self.ledger.apply(book.symbol, events)
+            _fill_ack(ack, result)
         if client_order_id:
+            ack.client_order_id = client_order_id
             remembered = pb.OrderAck()
             remembered.CopyFrom(ack)
             self._remember(owner, client_order_id, remembered)
-        return book, result.events
+        return book, events
 
     def _remember(self, owner: str, client_order_id: str, ack: pb.OrderAck) -> None:
-        self._acks_by_client_id[owner, client_order_id] = ack
-        if len(self._acks_by_client_id) > IDEMPOTENCY_MEMORY:
-            self._acks_by_client_id.popitem(last=False)
+        acks = self._acks_by_client_id
+        acks[owner, client_order_id] = ack
+        self._remembered_bytes += ack.ByteSize()
+        while len(acks) > IDEMPOTENCY_MEMORY or self._remembered_bytes > IDEMPOTENCY_BYTES:
+            self._remembered_bytes -= acks.popitem(last=False)[1].ByteSize()
+
+    # -- participants and accounts ------------------------------------------------------------
+
+    async def WhoAmI(self, request, context):
+        caller = self.caller(context)
+        return pb.Identity(
+            participant=caller.name, role=caller.role, authenticated=not self.gate.open
+        )
+
+    async def GetAccount(self, request, context):
+        try:
+            books = accounts.books_of(self.exchange, request.symbol)
+            return accounts.account_list(self.ledger, books, self.caller(context).name)
+        except Exception as error:
+            await _abort(context, error)
+
+    async def ListOrders(self, request, context):
+        try:
+            books = accounts.books_of(self.exchange, request.symbol)
+            return accounts.open_orders(self.ledger, books, self.caller(context).name)
+        except Exception as error:
+            await _abort(context, error)
+
+    async def GetLeaderboard(self, request, context):
+        try:
+            books = accounts.books_of(self.exchange, request.symbol)
+        except Exception as error:
+            await _abort(context, error)
+        roster = self.gate.roster
+        if roster is not None:
+            roles = {p.name: p.role for p in roster}
+        else:  # open mode: everyone who has traded or rested an order
+            roles = {owner: "admin" for owner in self.ledger.owners()}
+        return accounts.leaderboard(self.ledger, books, roles)
+
+    async def StreamPrivate(self, request, context) -> AsyncIterator[pb.PrivateUpdate]:
+        owner = self.caller(context).name
+        subscription = self.hub.subscribe_owner(owner)
+        await context.send_initial_metadata(())
+        try:
+            while (items := await subscription.next_items()) is not None:
+                if subscription.overflowed:
+                    await context.abort(
+                        grpc.StatusCode.RESOURCE_EXHAUSTED,
+                        f"private stream fell more than {subscription.queue_size} batches "
+                        "behind; resubscribe and read your account and orders again",
+                    )
+                for item in items:
+                    update = pb.PrivateUpdate(symbol=item.symbol)
+                    codec.append_events(update.events, item.events)
+                    codec.remove_owners(update.events, keep=owner)
+                    book = self.exchange[item.symbol]
+                    update.account.CopyFrom(
+                        codec.account_to_proto(accounts.account_of(self.ledger, book, owner))
+                    )
+                    yield update
+        finally:
+            self.hub.unsubscribe(subscription)
 
     # -- market data ------------------------------------------------------------------------
 
@@ -233,21 +370,26 @@ class MarketService(pb_grpc.MarketServiceServicer):
             self.hub.unsubscribe(subscription)
 
     async def StreamTrades(self, request, context) -> AsyncIterator[bytes]:
-        async for symbol, parts in self._stream(request, context, "trades", _encode_trades):
+        async for symbol, parts in self._stream(request, context, _TRADE_ENCODINGS):
             yield pb.TradeBatch(symbol=symbol).SerializeToString() + b"".join(parts)
 
     async def StreamEvents(self, request, context) -> AsyncIterator[bytes]:
-        async for symbol, parts in self._stream(request, context, "events", _encode_events):
+        async for symbol, parts in self._stream(request, context, _EVENT_ENCODINGS):
             yield pb.EventBatch(symbol=symbol).SerializeToString() + b"".join(parts)
 
-    async def _stream(
-        self, request, context, name: str, encode
-    ) -> AsyncIterator[tuple[str, list[bytes]]]:
+    async def _stream(self, request, context, encodings) -> AsyncIterator[tuple[str, list[bytes]]]:
         """Shared loop of the trade and event streams: serialised parts grouped by symbol.
 
-        Each publication is encoded once, as bytes every subscriber shares; a message is a
-        header with the symbol followed by its parts (repeated fields concatenate on the wire).
+        Each publication is encoded once per audience, as bytes every subscriber of that
+        audience shares: admins see owner names, everyone else the anonymous encoding. A
+        message is a header with the symbol followed by its parts (repeated fields
+        concatenate on the wire).
         """
+        try:
+            admin = self.caller(context).may("admin")
+        except Exception as error:
+            await _abort(context, error)
+        name, encode = encodings[0] if admin else encodings[1]
         symbol = request.symbol or None
         if symbol is not None and symbol not in self.exchange:
             await _abort(context, UnknownSymbolError(f"unknown symbol {symbol!r}"))
@@ -301,23 +443,43 @@ def _chunks(items: Iterable[Published], name: str, encode) -> Iterable[_Chunk]:
         yield chunk
 
 
-def _owner(context: grpc.aio.ServicerContext) -> str:
-    for key, value in context.invocation_metadata() or ():
-        if key == codec.OWNER_METADATA_KEY:
-            return value if isinstance(value, str) else value.decode()
-    return ""
-
-
-def _fill_ack(ack: pb.OrderAck, result: OrderResult, client_order_id: str) -> None:
+def _fill_ack(ack: pb.OrderAck, result: OrderResult) -> None:
     ack.order_id = result.order_id
     ack.status = codec.ORDER_STATUS.to_proto[result.status]
     if result.reason:
         ack.reason = result.reason
     ack.filled_lots = result.filled_lots
     ack.leaves_lots = result.leaves_lots
-    if client_order_id:
-        ack.client_order_id = client_order_id
     codec.append_events(ack.events, result.events)
+
+
+def _fill_risk_rejection(ack: pb.OrderAck, command, reason: str, ts_event: int) -> None:
+    """The ack of a command the risk checks refused before it reached the book.
+
+    A refused new order gets no order id (0) and one ``OrderRejected`` event with seq 0, which
+    is in no book's log; a refused replace names its order and carries no event.
+    """
+    ack.status = pb.ORDER_STATUS_REJECTED
+    ack.reason = reason
+    if isinstance(command, SubmitOrder):
+        order_type = "market" if command.price_ticks is None else "limit"
+        rejected = OrderRejected(
+            0,
+            ts_event,
+            0,
+            command.owner,
+            command.side,
+            order_type,
+            command.price_ticks,
+            command.qty_lots,
+            command.tif,
+            command.post_only,
+            reason,
+        )
+        ack.leaves_lots = 0
+        codec.append_events(ack.events, [rejected])
+    else:
+        ack.order_id = command.order_id
 
 
 def _status_logged(error: Exception) -> tuple[grpc.StatusCode, str]:
@@ -331,5 +493,9 @@ def _status_logged(error: Exception) -> tuple[grpc.StatusCode, str]:
 async def _abort(context: grpc.aio.ServicerContext, error: Exception) -> NoReturn:
     """End the call with the status code and message that ``error`` maps to."""
     code, message = _status_logged(error)
+    if isinstance(error, RateLimitError) and error.retry_after is not None:
+        context.set_trailing_metadata(
+            ((RETRY_AFTER_KEY, str(math.ceil(error.retry_after * 1000))),)
+        )
     await context.abort(code, message)
     raise AssertionError("context.abort returned")  # it always raises

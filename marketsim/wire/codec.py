@@ -24,6 +24,7 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from marketsim.core.commands import CancelOrder, Command, ReplaceOrder, SubmitOrder
 from marketsim.core.events import EVENT_TYPE_NAMES, EVENT_TYPES, BookDelta, Event
+from marketsim.core.ledger import Account, Fees
 from marketsim.core.types import Instrument
 from marketsim.errors import InvalidCommandError
 from marketsim.wire.v1 import market_pb2 as pb
@@ -92,6 +93,7 @@ ORDER_STATUS: Final = EnumMap(
         "filled": pb.ORDER_STATUS_FILLED,
         "cancelled": pb.ORDER_STATUS_CANCELLED,
         "rejected": pb.ORDER_STATUS_REJECTED,
+        "replaced": pb.ORDER_STATUS_REPLACED,
     },
 )
 ENUM_MAPS: Final = (SIDE, BOOK_SIDE, TIME_IN_FORCE, ORDER_TYPE, DELTA_ACTION, ORDER_STATUS)
@@ -391,13 +393,23 @@ def _submit_from_proto(message: pb.SubmitOrderRequest, owner: str) -> SubmitOrde
     if order_type == "market" and has_price:
         raise InvalidCommandError("a market order must not set price_ticks")
     return SubmitOrder(
-        side=SIDE.decode(message.side),  # type: ignore[arg-type]
+        side=_wire_enum(SIDE, message.side, "side"),  # type: ignore[arg-type]
         qty_lots=message.qty_lots,
         price_ticks=message.price_ticks if has_price else None,
-        tif=TIME_IN_FORCE.decode(message.tif),  # type: ignore[arg-type]
+        tif=_wire_enum(TIME_IN_FORCE, message.tif, "tif"),  # type: ignore[arg-type]
         post_only=message.post_only,
         owner=owner,
     )
+
+
+def _wire_enum(enum_map: EnumMap, number: int, field_name: str) -> str:
+    """The core's value of a request's enum field; an error naming the wire's labels if the
+    number is not one the core accepts."""
+    value = enum_map.decode(number)
+    if value not in enum_map.to_proto:
+        labels = " or ".join(enum_map.enum.Name(n) for n in enum_map.to_proto.values())
+        raise InvalidCommandError(f"{field_name} must be {labels}, got {number}")
+    return value  # type: ignore[return-value]
 
 
 def order_command_to_proto(command: Command, symbol: str, tag: str = "") -> pb.OrderCommand:
@@ -418,13 +430,22 @@ def unwrap_order_command(message: pb.OrderCommand) -> CommandRequest:
 # ---- instruments -------------------------------------------------------------------------
 
 
-def instrument_to_proto(instrument: Instrument) -> pb.Instrument:
-    """Encode an instrument, with tick and lot sizes as plain decimal strings ("0.01")."""
-    return pb.Instrument(
+def instrument_to_proto(instrument: Instrument, fees: Fees | None = None) -> pb.Instrument:
+    """Encode an instrument, with tick and lot sizes (and any fees) as plain decimal strings."""
+    message = pb.Instrument(
         symbol=instrument.symbol,
         tick_size=_decimal_text(instrument.tick_size),
         lot_size=_decimal_text(instrument.lot_size),
     )
+    if fees is not None and (fees.maker or fees.taker):
+        message.maker_fee = _decimal_text(fees.maker)
+        message.taker_fee = _decimal_text(fees.taker)
+    return message
+
+
+def fees_from_proto(message: pb.Instrument | pb.AddInstrumentRequest) -> Fees:
+    """The maker and taker fees of an instrument message (empty strings mean none)."""
+    return Fees(message.maker_fee or 0, message.taker_fee or 0)
 
 
 def instrument_from_proto(
@@ -440,3 +461,45 @@ def instrument_from_proto(
 def _decimal_text(value: Decimal) -> str:
     # Fixed-point notation: str() would give "1E+1" for some values, which not every client parses.
     return format(value.normalize(), "f")
+
+
+# ---- accounts and anonymity ------------------------------------------------------------------
+
+
+def account_to_proto(account: Account) -> pb.Account:
+    """Encode an ``Account`` (its fields and the message's share names)."""
+    return pb.Account(**{name: getattr(account, name) for name in Account.FIELDS})
+
+
+def account_from_proto(message: pb.Account, instrument: Instrument) -> Account:
+    """Decode an ``Account``; quantities come back as ints when the lot size is whole."""
+    values = {name: getattr(message, name) for name in Account.FIELDS}
+    if instrument.lot_size == instrument.lot_size.to_integral_value():
+        values["position"] = int(values["position"])
+        values["traded_qty"] = int(values["traded_qty"])
+    return Account(**values)
+
+
+#: Owner fields of each event payload type.
+_OWNER_FIELDS: Final = {
+    spec.oneof: tuple(name for name, _, _ in spec.fields if name.endswith("owner"))
+    for spec in _SPECS.values()
+}
+
+
+def remove_owners(
+    events: RepeatedCompositeFieldContainer[pb.Event], keep: str | None = None
+) -> None:
+    """Blank every owner name in encoded ``Event`` messages, except ``keep``'s own."""
+    for message in events:
+        kind = message.WhichOneof("kind")
+        payload = getattr(message, kind)
+        for name in _OWNER_FIELDS[kind]:
+            if getattr(payload, name) != keep:
+                setattr(payload, name, "")
+
+
+def remove_trade_owners(trades: RepeatedCompositeFieldContainer[pb.Trade]) -> None:
+    """Blank the owner names of encoded ``Trade`` messages."""
+    for trade in trades:
+        trade.maker_owner = trade.taker_owner = ""

@@ -6,16 +6,41 @@ import pandas as pd
 import pytest
 
 from marketsim.core import Instrument, OrderBook
+from marketsim.core.ledger import Ledger
 from marketsim.frames import (
     SCHEMAS,
+    accounts_frame,
     bbo_frame,
     book_frame,
     deltas_frame,
     depth_frame,
     events_frame,
+    leaderboard_frame,
+    orders_frame,
     trades_frame,
 )
 from marketsim.frames import schema as schema_module
+
+def accounts_of(book: OrderBook) -> list:
+    ledger = Ledger.from_events(book.events, book.instrument)
+    return list(ledger.accounts(book.symbol, best_bid_ticks=book.best_bid_ticks))
+
+
+def open_orders_of(book: OrderBook) -> list[dict]:
+    return [
+        {
+            "symbol": book.symbol,
+            "order_id": order.order_id,
+            "side": order.side,
+            "price": book.instrument.ticks_to_price(order.price_ticks),
+            "qty": order.qty_lots,
+            "filled_qty": order.filled_lots,
+            "queue_position": 1,
+            "orders_at_level": 1,
+        }
+        for order in book.engine.book.orders.values()
+    ]
+
 
 BUILDERS = {
     "book": lambda book: book_frame(book),
@@ -24,6 +49,11 @@ BUILDERS = {
     "trades": lambda book: trades_frame(book.events),
     "events": lambda book: events_frame(book.events),
     "deltas": lambda book: deltas_frame(book.events),
+    "accounts": lambda book: accounts_frame(accounts_of(book)),
+    "orders": lambda book: orders_frame(open_orders_of(book)),
+    "leaderboard": lambda book: leaderboard_frame(
+        (account.owner, "trader", [account]) for account in accounts_of(book)
+    ),
 }
 
 

@@ -36,6 +36,11 @@ def test_market_service_offers_the_documented_methods_with_their_streaming_shape
     }
     unary, server_stream, bidi = (False, False), (False, True), (True, True)
     assert shapes == {
+        "WhoAmI": unary,
+        "GetAccount": unary,
+        "ListOrders": unary,
+        "GetLeaderboard": unary,
+        "StreamPrivate": server_stream,
         "ListInstruments": unary,
         "AddInstrument": unary,
         "SubmitOrder": unary,

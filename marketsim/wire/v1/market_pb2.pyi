@@ -47,6 +47,7 @@ class OrderStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ORDER_STATUS_FILLED: _ClassVar[OrderStatus]
     ORDER_STATUS_CANCELLED: _ClassVar[OrderStatus]
     ORDER_STATUS_REJECTED: _ClassVar[OrderStatus]
+    ORDER_STATUS_REPLACED: _ClassVar[OrderStatus]
 SIDE_UNSPECIFIED: Side
 SIDE_BUY: Side
 SIDE_SELL: Side
@@ -70,16 +71,21 @@ ORDER_STATUS_PARTIALLY_FILLED: OrderStatus
 ORDER_STATUS_FILLED: OrderStatus
 ORDER_STATUS_CANCELLED: OrderStatus
 ORDER_STATUS_REJECTED: OrderStatus
+ORDER_STATUS_REPLACED: OrderStatus
 
 class Instrument(_message.Message):
-    __slots__ = ("symbol", "tick_size", "lot_size")
+    __slots__ = ("symbol", "tick_size", "lot_size", "maker_fee", "taker_fee")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     TICK_SIZE_FIELD_NUMBER: _ClassVar[int]
     LOT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MAKER_FEE_FIELD_NUMBER: _ClassVar[int]
+    TAKER_FEE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     tick_size: str
     lot_size: str
-    def __init__(self, symbol: _Optional[str] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ...) -> None: ...
+    maker_fee: str
+    taker_fee: str
+    def __init__(self, symbol: _Optional[str] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ..., maker_fee: _Optional[str] = ..., taker_fee: _Optional[str] = ...) -> None: ...
 
 class ListInstrumentsRequest(_message.Message):
     __slots__ = ()
@@ -92,14 +98,18 @@ class ListInstrumentsResponse(_message.Message):
     def __init__(self, instruments: _Optional[_Iterable[_Union[Instrument, _Mapping]]] = ...) -> None: ...
 
 class AddInstrumentRequest(_message.Message):
-    __slots__ = ("symbol", "tick_size", "lot_size")
+    __slots__ = ("symbol", "tick_size", "lot_size", "maker_fee", "taker_fee")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     TICK_SIZE_FIELD_NUMBER: _ClassVar[int]
     LOT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MAKER_FEE_FIELD_NUMBER: _ClassVar[int]
+    TAKER_FEE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     tick_size: str
     lot_size: str
-    def __init__(self, symbol: _Optional[str] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ...) -> None: ...
+    maker_fee: str
+    taker_fee: str
+    def __init__(self, symbol: _Optional[str] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ..., maker_fee: _Optional[str] = ..., taker_fee: _Optional[str] = ...) -> None: ...
 
 class SubmitOrderRequest(_message.Message):
     __slots__ = ("symbol", "side", "order_type", "qty_lots", "price_ticks", "tif", "post_only", "client_order_id")
@@ -438,3 +448,125 @@ class EventBatch(_message.Message):
     symbol: str
     events: _containers.RepeatedCompositeFieldContainer[Event]
     def __init__(self, symbol: _Optional[str] = ..., events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ...) -> None: ...
+
+class WhoAmIRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Identity(_message.Message):
+    __slots__ = ("participant", "role", "authenticated")
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    AUTHENTICATED_FIELD_NUMBER: _ClassVar[int]
+    participant: str
+    role: str
+    authenticated: bool
+    def __init__(self, participant: _Optional[str] = ..., role: _Optional[str] = ..., authenticated: _Optional[bool] = ...) -> None: ...
+
+class Account(_message.Message):
+    __slots__ = ("owner", "symbol", "position", "avg_price", "cash", "realized_pnl", "unrealized_pnl", "total_pnl", "fees", "traded_qty", "open_orders", "mark")
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    AVG_PRICE_FIELD_NUMBER: _ClassVar[int]
+    CASH_FIELD_NUMBER: _ClassVar[int]
+    REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
+    UNREALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_PNL_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
+    TRADED_QTY_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    MARK_FIELD_NUMBER: _ClassVar[int]
+    owner: str
+    symbol: str
+    position: float
+    avg_price: float
+    cash: float
+    realized_pnl: float
+    unrealized_pnl: float
+    total_pnl: float
+    fees: float
+    traded_qty: float
+    open_orders: int
+    mark: float
+    def __init__(self, owner: _Optional[str] = ..., symbol: _Optional[str] = ..., position: _Optional[float] = ..., avg_price: _Optional[float] = ..., cash: _Optional[float] = ..., realized_pnl: _Optional[float] = ..., unrealized_pnl: _Optional[float] = ..., total_pnl: _Optional[float] = ..., fees: _Optional[float] = ..., traded_qty: _Optional[float] = ..., open_orders: _Optional[int] = ..., mark: _Optional[float] = ...) -> None: ...
+
+class GetAccountRequest(_message.Message):
+    __slots__ = ("symbol",)
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    def __init__(self, symbol: _Optional[str] = ...) -> None: ...
+
+class AccountList(_message.Message):
+    __slots__ = ("accounts",)
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    accounts: _containers.RepeatedCompositeFieldContainer[Account]
+    def __init__(self, accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ...) -> None: ...
+
+class OpenOrder(_message.Message):
+    __slots__ = ("symbol", "order_id", "side", "price_ticks", "qty_lots", "filled_lots", "queue_position", "orders_at_level")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    FILLED_LOTS_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_POSITION_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_AT_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    order_id: int
+    side: Side
+    price_ticks: int
+    qty_lots: int
+    filled_lots: int
+    queue_position: int
+    orders_at_level: int
+    def __init__(self, symbol: _Optional[str] = ..., order_id: _Optional[int] = ..., side: _Optional[_Union[Side, str]] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., filled_lots: _Optional[int] = ..., queue_position: _Optional[int] = ..., orders_at_level: _Optional[int] = ...) -> None: ...
+
+class ListOrdersRequest(_message.Message):
+    __slots__ = ("symbol",)
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    def __init__(self, symbol: _Optional[str] = ...) -> None: ...
+
+class OpenOrderList(_message.Message):
+    __slots__ = ("orders",)
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    orders: _containers.RepeatedCompositeFieldContainer[OpenOrder]
+    def __init__(self, orders: _Optional[_Iterable[_Union[OpenOrder, _Mapping]]] = ...) -> None: ...
+
+class GetLeaderboardRequest(_message.Message):
+    __slots__ = ("symbol",)
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    def __init__(self, symbol: _Optional[str] = ...) -> None: ...
+
+class LeaderboardEntry(_message.Message):
+    __slots__ = ("participant", "role", "accounts")
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    participant: str
+    role: str
+    accounts: _containers.RepeatedCompositeFieldContainer[Account]
+    def __init__(self, participant: _Optional[str] = ..., role: _Optional[str] = ..., accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ...) -> None: ...
+
+class Leaderboard(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[LeaderboardEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[LeaderboardEntry, _Mapping]]] = ...) -> None: ...
+
+class StreamPrivateRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class PrivateUpdate(_message.Message):
+    __slots__ = ("symbol", "events", "account")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    events: _containers.RepeatedCompositeFieldContainer[Event]
+    account: Account
+    def __init__(self, symbol: _Optional[str] = ..., events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...

@@ -26,11 +26,21 @@ if _version_not_supported:
 
 
 class MarketServiceStub:
-    """Identity: order-entry calls act for the owner named by the call metadata key
-    "marketsim-owner" (empty when absent). Only the owner may cancel or replace an order.
+    """Identity. A server started with participants identifies every caller by the bearer token
+    in the "authorization" call metadata ("Bearer <token>"): no token or an unknown one fails
+    with UNAUTHENTICATED, and a participant whose role lacks the right (viewers may read,
+    traders also trade, admins also list instruments and read the leaderboard) gets
+    PERMISSION_DENIED. Only admins see owner names on the public trade and event streams; each
+    participant follows its own orders, fills and account on StreamPrivate. A server without
+    participants (one user, loopback) takes the owner from the "marketsim-owner" metadata key
+    instead (empty when absent) and treats every caller as an admin. Either way only an order's
+    owner may cancel or replace it.
 
     Errors are gRPC status codes: INVALID_ARGUMENT for a malformed request, NOT_FOUND for an
-    unknown symbol or order, PERMISSION_DENIED for someone else's order, INTERNAL otherwise.
+    unknown symbol or order, PERMISSION_DENIED for someone else's order or a missing right,
+    UNAUTHENTICATED for a missing or unknown token, RESOURCE_EXHAUSTED when a participant
+    sends commands faster than its rate limit (the trailing metadata "retry-after-ms" says
+    when to try again), INTERNAL otherwise.
     Market outcomes (a FOK that cannot fill, a post-only order that would cross, ...) are not
     errors: they are OK responses carrying OrderRejected / OrderCancelled events.
 
@@ -93,14 +103,49 @@ class MarketServiceStub:
                 request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.StreamEventsRequest.SerializeToString,
                 response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.EventBatch.FromString,
                 _registered_method=True)
+        self.WhoAmI = channel.unary_unary(
+                '/marketsim.wire.v1.MarketService/WhoAmI',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.WhoAmIRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.Identity.FromString,
+                _registered_method=True)
+        self.GetAccount = channel.unary_unary(
+                '/marketsim.wire.v1.MarketService/GetAccount',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetAccountRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.AccountList.FromString,
+                _registered_method=True)
+        self.ListOrders = channel.unary_unary(
+                '/marketsim.wire.v1.MarketService/ListOrders',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.ListOrdersRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.OpenOrderList.FromString,
+                _registered_method=True)
+        self.GetLeaderboard = channel.unary_unary(
+                '/marketsim.wire.v1.MarketService/GetLeaderboard',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetLeaderboardRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.Leaderboard.FromString,
+                _registered_method=True)
+        self.StreamPrivate = channel.unary_stream(
+                '/marketsim.wire.v1.MarketService/StreamPrivate',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.StreamPrivateRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.PrivateUpdate.FromString,
+                _registered_method=True)
 
 
 class MarketServiceServicer:
-    """Identity: order-entry calls act for the owner named by the call metadata key
-    "marketsim-owner" (empty when absent). Only the owner may cancel or replace an order.
+    """Identity. A server started with participants identifies every caller by the bearer token
+    in the "authorization" call metadata ("Bearer <token>"): no token or an unknown one fails
+    with UNAUTHENTICATED, and a participant whose role lacks the right (viewers may read,
+    traders also trade, admins also list instruments and read the leaderboard) gets
+    PERMISSION_DENIED. Only admins see owner names on the public trade and event streams; each
+    participant follows its own orders, fills and account on StreamPrivate. A server without
+    participants (one user, loopback) takes the owner from the "marketsim-owner" metadata key
+    instead (empty when absent) and treats every caller as an admin. Either way only an order's
+    owner may cancel or replace it.
 
     Errors are gRPC status codes: INVALID_ARGUMENT for a malformed request, NOT_FOUND for an
-    unknown symbol or order, PERMISSION_DENIED for someone else's order, INTERNAL otherwise.
+    unknown symbol or order, PERMISSION_DENIED for someone else's order or a missing right,
+    UNAUTHENTICATED for a missing or unknown token, RESOURCE_EXHAUSTED when a participant
+    sends commands faster than its rate limit (the trailing metadata "retry-after-ms" says
+    when to try again), INTERNAL otherwise.
     Market outcomes (a FOK that cannot fill, a post-only order that would cross, ...) are not
     errors: they are OK responses carrying OrderRejected / OrderCancelled events.
 
@@ -179,6 +224,43 @@ class MarketServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WhoAmI(self, request, context):
+        """---- participants and accounts
+        Who the caller is: participant name and role.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAccount(self, request, context):
+        """The caller's accounts: one instrument, or (empty symbol) every listed one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOrders(self, request, context):
+        """The caller's open orders: one instrument, or every listed one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLeaderboard(self, request, context):
+        """Every participant's account, best total P&L first (admins, or all if the server says so).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamPrivate(self, request, context):
+        """The caller's own activity: its orders' events, its fills and its account after each
+        change, as they happen.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MarketServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -232,6 +314,31 @@ def add_MarketServiceServicer_to_server(servicer, server):
                     request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.StreamEventsRequest.FromString,
                     response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.EventBatch.SerializeToString,
             ),
+            'WhoAmI': grpc.unary_unary_rpc_method_handler(
+                    servicer.WhoAmI,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.WhoAmIRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.Identity.SerializeToString,
+            ),
+            'GetAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAccount,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetAccountRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.AccountList.SerializeToString,
+            ),
+            'ListOrders': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrders,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.ListOrdersRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.OpenOrderList.SerializeToString,
+            ),
+            'GetLeaderboard': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLeaderboard,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetLeaderboardRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.Leaderboard.SerializeToString,
+            ),
+            'StreamPrivate': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamPrivate,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.StreamPrivateRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.PrivateUpdate.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'marketsim.wire.v1.MarketService', rpc_method_handlers)
@@ -241,11 +348,21 @@ def add_MarketServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class MarketService:
-    """Identity: order-entry calls act for the owner named by the call metadata key
-    "marketsim-owner" (empty when absent). Only the owner may cancel or replace an order.
+    """Identity. A server started with participants identifies every caller by the bearer token
+    in the "authorization" call metadata ("Bearer <token>"): no token or an unknown one fails
+    with UNAUTHENTICATED, and a participant whose role lacks the right (viewers may read,
+    traders also trade, admins also list instruments and read the leaderboard) gets
+    PERMISSION_DENIED. Only admins see owner names on the public trade and event streams; each
+    participant follows its own orders, fills and account on StreamPrivate. A server without
+    participants (one user, loopback) takes the owner from the "marketsim-owner" metadata key
+    instead (empty when absent) and treats every caller as an admin. Either way only an order's
+    owner may cancel or replace it.
 
     Errors are gRPC status codes: INVALID_ARGUMENT for a malformed request, NOT_FOUND for an
-    unknown symbol or order, PERMISSION_DENIED for someone else's order, INTERNAL otherwise.
+    unknown symbol or order, PERMISSION_DENIED for someone else's order or a missing right,
+    UNAUTHENTICATED for a missing or unknown token, RESOURCE_EXHAUSTED when a participant
+    sends commands faster than its rate limit (the trailing metadata "retry-after-ms" says
+    when to try again), INTERNAL otherwise.
     Market outcomes (a FOK that cannot fill, a post-only order that would cross, ...) are not
     errors: they are OK responses carrying OrderRejected / OrderCancelled events.
 
@@ -512,6 +629,141 @@ class MarketService:
             '/marketsim.wire.v1.MarketService/StreamEvents',
             marketsim_dot_wire_dot_v1_dot_market__pb2.StreamEventsRequest.SerializeToString,
             marketsim_dot_wire_dot_v1_dot_market__pb2.EventBatch.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WhoAmI(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/WhoAmI',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.WhoAmIRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.Identity.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/GetAccount',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.GetAccountRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.AccountList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/ListOrders',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.ListOrdersRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.OpenOrderList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLeaderboard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/GetLeaderboard',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.GetLeaderboardRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.Leaderboard.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamPrivate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/StreamPrivate',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.StreamPrivateRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.PrivateUpdate.FromString,
             options,
             channel_credentials,
             insecure,
