@@ -90,7 +90,7 @@ def as_bounded_decimal(value: object, field_name: str, *, signed: bool = False) 
     number = _as_decimal(value, field_name)
     if not signed and number <= 0:
         raise InvalidCommandError(f"{field_name} must be positive, got {quoted(value)}")
-    if number and not MIN_SIZE <= abs(number) <= MAX_SIZE:
+    if number and not MIN_SIZE <= number.copy_abs() <= MAX_SIZE:  # copy_abs: no overflow
         raise InvalidCommandError(
             f"{field_name} must be between {MIN_SIZE} and {MAX_SIZE:.0f}"
             f"{' in magnitude' if signed else ''}, got {quoted(value)}"

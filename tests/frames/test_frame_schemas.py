@@ -21,6 +21,7 @@ from marketsim.frames import (
 )
 from marketsim.frames import schema as schema_module
 
+
 def accounts_of(book: OrderBook) -> list:
     ledger = Ledger.from_events(book.events, book.instrument)
     return list(ledger.accounts(book.symbol, best_bid_ticks=book.best_bid_ticks))
