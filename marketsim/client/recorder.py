@@ -179,6 +179,17 @@ class Recorder:
         start, events = self._snapshot()
         return frames.bbo_frame(events, self.instrument, start=start)
 
+    def accounts(self) -> pd.DataFrame:
+        """Each owner's account over the recording (schema ``accounts``), from the core
+        ledger, marked at the latest mid. Owner names reach admins' recordings only."""
+        latest = self.book()
+        return frames.ledger_frame(
+            self.event_log(),
+            self.instrument,
+            best_bid_ticks=latest.best_bid_ticks,
+            best_ask_ticks=latest.best_ask_ticks,
+        )
+
     def book(self, at: int | pd.Timestamp | None = None, depth: int | None = None) -> BookSnapshot:
         """The book as it was after event ``at`` (a seq) or at time ``at`` (a Timestamp).
 

@@ -16,7 +16,12 @@ streams (pass ``instrument=`` when the events are a plain list). Empty inputs gi
 with the same columns and dtypes.
 """
 
-from marketsim.frames.accounts import accounts_frame, leaderboard_frame, orders_frame
+from marketsim.frames.accounts import (
+    accounts_frame,
+    leaderboard_frame,
+    ledger_frame,
+    orders_frame,
+)
 from marketsim.frames.bbo import bbo_frame
 from marketsim.frames.books import book_frame, depth_frame
 from marketsim.frames.events import deltas_frame, events_frame, trades_frame
@@ -31,6 +36,7 @@ __all__ = [
     "depth_frame",
     "events_frame",
     "leaderboard_frame",
+    "ledger_frame",
     "orders_frame",
     "trades_frame",
 ]

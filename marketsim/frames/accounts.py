@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from marketsim.core.ledger import Account
+from marketsim.core.events import Event
+from marketsim.core.ledger import Account, Ledger
+from marketsim.core.types import Instrument
 from marketsim.frames.schema import ACCOUNTS, LEADERBOARD, ORDERS, typed_frame
 
 
@@ -21,6 +23,24 @@ def accounts_frame(accounts: Iterable[Account]) -> pd.DataFrame:
     """
     accounts = list(accounts)
     return typed_frame(ACCOUNTS, {name: [getattr(a, name) for a in accounts] for name in ACCOUNTS})
+
+
+def ledger_frame(
+    events: Iterable[Event],
+    instrument: Instrument,
+    *,
+    best_bid_ticks: int | None = None,
+    best_ask_ticks: int | None = None,
+) -> pd.DataFrame:
+    """Every owner's account after ``events`` of ``instrument`` (schema ``accounts``): the
+    core ledger replayed over a log, marked at the mid of the given best prices, else at the
+    last trade. Owners are whatever the events name (a non-admin's recording names none)."""
+    ledger = Ledger.from_events(events, instrument)
+    return accounts_frame(
+        ledger.accounts(
+            instrument.symbol, best_bid_ticks=best_bid_ticks, best_ask_ticks=best_ask_ticks
+        )
+    )
 
 
 def orders_frame(rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:

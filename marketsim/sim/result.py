@@ -103,6 +103,17 @@ class SimulationResult:
         """
         return agent_summary(self.agents, self.states, self.instrument, self.mark_ticks())
 
+    def accounts(self) -> pd.DataFrame:
+        """Every agent's account from the core ledger over the run (schema ``accounts``):
+        position, average price, cash, realized and unrealized P&L, marked at the final mid,
+        else the last trade."""
+        return _frames().ledger_frame(
+            self.book.events,
+            self.instrument,
+            best_bid_ticks=self.book.best_bid_ticks,
+            best_ask_ticks=self.book.best_ask_ticks,
+        )
+
     def mark_ticks(self) -> float | None:
         """The final mid in ticks, else the last trade price, else None."""
         bid, ask = self.book.best_bid_ticks, self.book.best_ask_ticks

@@ -23,6 +23,7 @@ from marketsim.core.events import (
     OrderReplaced,
     Trade,
 )
+from marketsim.core.ledger import Position
 from marketsim.core.orderbook import OrderBook
 from marketsim.core.types import BookSide, Instrument, Side
 from marketsim.errors import InvalidCommandError
@@ -109,44 +110,43 @@ class OwnOrders(Mapping[int, OwnOrder]):
 
 
 class AgentState:
-    """What the runner knows about one agent: live orders, position, cash and counters.
+    """What the runner knows about one agent: live orders, account and counters.
 
-    ``position`` is in lots (positive = long); ``cash_ticks`` is the money paid and received
-    in ticks x lots (buying lowers it), so ``cash_ticks + position * price_ticks`` is the
-    agent's profit marked at ``price_ticks``.
+    The account is the core ledger's ``Position`` (average-cost accounting, exact money), fed
+    with the agent's fills: ``position`` is in lots (positive = long) and ``cash_ticks`` the
+    money paid and received in ticks x lots (buying lowers it), so ``cash_ticks + position *
+    price_ticks`` is the agent's profit marked at ``price_ticks``.
     """
 
-    __slots__ = (
-        "_early_fills",
-        "cash_ticks",
-        "commands",
-        "orders",
-        "position",
-        "stale",
-        "traded_lots",
-        "wakeups",
-    )
+    __slots__ = ("_early_fills", "account", "commands", "orders", "stale", "wakeups")
 
     def __init__(self) -> None:
         self.orders = OwnOrders()
-        self.position = 0
-        self.cash_ticks = 0
-        self.traded_lots = 0
+        self.account = Position()
         self.commands = 0
         self.wakeups = 0
         #: Cancels and replaces of orders that were no longer live when they arrived.
         self.stale = 0
         self._early_fills: dict[int, int] = {}
 
+    @property
+    def position(self) -> int:
+        """The agent's inventory in lots (positive = long)."""
+        return self.account.lots
+
+    @property
+    def cash_ticks(self) -> int:
+        """Money received minus money paid, in ticks x lots."""
+        return self.account.cash  # type: ignore[return-value]  (no fees in simulations)
+
+    @property
+    def traded_lots(self) -> int:
+        """Lots bought and sold."""
+        return self.account.traded_lots
+
     def fill(self, order_id: int, bought: bool, price_ticks: int, qty_lots: int) -> None:
         """Book an execution of ``order_id`` (the agent bought when ``bought``)."""
-        if bought:
-            self.position += qty_lots
-            self.cash_ticks -= price_ticks * qty_lots
-        else:
-            self.position -= qty_lots
-            self.cash_ticks += price_ticks * qty_lots
-        self.traded_lots += qty_lots
+        self.account.fill(bought, price_ticks, qty_lots, 0)
         self.orders.reduce(order_id, qty_lots)
 
     def fill_before_ack(self, order_id: int, bought: bool, price_ticks: int, qty: int) -> None:

@@ -499,3 +499,24 @@ async def test_recorder_on_a_busy_loop_reaches_the_last_of_200_000_events(market
         rec.stop()
         await async_wait_until(lambda: not rec.running)
         await within(client.close())
+
+
+def test_recorded_accounts_match_the_servers_ledger(market, alice):
+    bob = market.client("bob", timeout=DEADLINE)
+    rec = alice.record("ACME")
+    try:
+        alice.submit("ACME", "sell", 10, 100.00)
+        alice.submit("ACME", "sell", 5, 100.10)
+        bob.submit("ACME", "buy", 12)
+        last = bob.submit("ACME", "buy", 2, 99.90)
+        rec.wait(last.events[-1].seq)
+        recorded = rec.accounts().set_index("owner")
+    finally:
+        rec.stop()
+
+    for client in (alice, bob):
+        served = client.account("ACME")
+        mine = recorded.loc[client.owner]
+        assert (mine["position"], mine["cash"]) == (served.position, served.cash)
+        assert mine["total_pnl"] == pytest.approx(served.total_pnl)
+        assert mine["open_orders"] == served.open_orders

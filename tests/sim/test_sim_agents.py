@@ -98,7 +98,7 @@ def test_market_maker_skews_quotes_against_its_inventory(position, bid, ask):
     desk = Desk(sim.MarketMaker(half_spread_ticks=2, skew_ticks=0.2, max_position=50))
     desk.other("buy", 9_990)
     desk.other("sell", 10_010)
-    desk.state.position = position
+    desk.state.account.lots = position
 
     assert desk.agent.quotes(desk.view) == (bid, ask)
 
@@ -107,7 +107,7 @@ def test_market_maker_never_crosses_others_quotes_when_skewed():
     desk = Desk(sim.MarketMaker(half_spread_ticks=1, skew_ticks=1.0, max_position=100))
     desk.other("buy", 9_999)
     desk.other("sell", 10_001)
-    desk.state.position = 30
+    desk.state.account.lots = 30
 
     bid, ask = desk.agent.quotes(desk.view)
 
@@ -118,7 +118,7 @@ def test_market_maker_stops_adding_to_a_position_at_its_limit():
     desk = Desk(sim.MarketMaker(size=5, max_position=10))
     desk.other("buy", 9_995)
     desk.other("sell", 10_005)
-    desk.state.position = 8
+    desk.state.account.lots = 8
 
     bid, ask = desk.agent.quotes(desk.view)
 
@@ -174,7 +174,7 @@ def test_momentum_trader_stays_out_of_a_flat_market():
 
 def test_momentum_trader_respects_its_position_limit():
     desk = Desk(sim.MomentumTrader(lookback=1, threshold_ticks=1, size=1, max_position=3))
-    desk.state.position = 3
+    desk.state.account.lots = 3
     ids: list[int] = []
     for i in range(4):
         ids = move_mid(desk, ids, 10_000 + i)

@@ -273,3 +273,21 @@ def test_package_docstring_examples_including_the_custom_agent_work():
 
     assert tried >= 5
     assert failures == 0
+
+
+def test_the_ledger_over_the_event_log_agrees_with_each_agents_account():
+    result = sim.run(
+        [sim.ZeroIntelligence(), sim.MarketMaker(), sim.NoiseTrader()],
+        "ACME",
+        duration=30,
+        seed=7,
+        progress=False,
+    )
+    accounts = result.accounts().set_index("owner")
+    summary = result.summary()
+
+    assert accounts["traded_qty"].sum() > 0
+    for name in summary.index:
+        assert accounts.loc[name, "position"] == summary.loc[name, "position"]
+        assert accounts.loc[name, "cash"] == pytest.approx(summary.loc[name, "cash"])
+        assert accounts.loc[name, "total_pnl"] == pytest.approx(summary.loc[name, "pnl"])
