@@ -121,8 +121,14 @@ def _client(args: argparse.Namespace):
 
 
 def _account(args: argparse.Namespace) -> None:
+    from marketsim.frames import accounts_frame
+
     with _client(args) as client:
-        print(client.account(args.symbol).to_string(index=False))
+        if args.symbol is None:
+            frame = client.account()
+        else:
+            frame = accounts_frame([client.account(args.symbol)])
+        print(frame.to_string(index=False))
 
 
 def _orders(args: argparse.Namespace) -> None:

@@ -104,13 +104,14 @@ def serve() -> Iterator[tuple[Child, str]]:
         child.kill()
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run a client command to completion."""
+def run(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a client command to completion (with ``env_extra`` added to the environment)."""
     return subprocess.run(
         [sys.executable, "-m", "marketsim", *args],
         capture_output=True,
         text=True,
         timeout=DEADLINE * 3,
+        env={**os.environ, **(env_extra or {})},
     )
 
 
