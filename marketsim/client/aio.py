@@ -69,6 +69,15 @@ class AsyncMarketClient:
         self.address = address
         self.owner = owner
         self.timeout = timeout
+        self._settings = {
+            "owner": owner,
+            "token": token,
+            "tls": tls,
+            "root_certificates": root_certificates,
+            "certificate_chain": certificate_chain,
+            "private_key": private_key,
+            "timeout": timeout,
+        }
         #: Times a book stream found a gap and resubscribed for a fresh snapshot.
         self.resyncs = 0
         metadata = []
@@ -119,6 +128,10 @@ class AsyncMarketClient:
             )
         except grpc.aio.AioRpcError as error:
             _raise_for(error)
+
+    def copy(self) -> AsyncMarketClient:
+        """A new client of the same server with the same identity, for another event loop."""
+        return AsyncMarketClient(self.address, **self._settings)  # type: ignore[arg-type]
 
     async def close(self) -> None:
         """Close the channel (streams in progress end with an error)."""

@@ -66,6 +66,11 @@ class MarketClient:
         """Whom the orders of this client belong to."""
         return self._client.owner
 
+    def async_client(self) -> AsyncMarketClient:
+        """A new ``AsyncMarketClient`` of the same server with the same identity, for use on
+        the calling event loop (close it when done)."""
+        return self._client.copy()
+
     def _wait(self, coroutine, timeout: float | None = None):
         # A little slack over the call's own deadline, so grpc reports its timeout first.
         return runtime.run_sync(coroutine, (timeout or self.timeout) + 5.0)

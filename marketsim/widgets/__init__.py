@@ -1,4 +1,5 @@
-"""Live notebook views of a market: ``LiveBook``, ``OrderTicket`` and both in a ``Dashboard``.
+"""Live notebook views of a market: ``LiveBook``, ``OrderTicket`` and both in a ``Dashboard``;
+``LiveLeaderboard`` for whoever runs a market for a class.
 
     import marketsim as ms
     market = ms.launch({"ACME": 0.01})
@@ -23,7 +24,8 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     ) from error
 
 from marketsim.widgets.dashboard import Dashboard
+from marketsim.widgets.leaderboard import LiveLeaderboard
 from marketsim.widgets.livebook import LiveBook
 from marketsim.widgets.ticket import OrderTicket
 
-__all__ = ["Dashboard", "LiveBook", "OrderTicket"]
+__all__ = ["Dashboard", "LiveBook", "LiveLeaderboard", "OrderTicket"]

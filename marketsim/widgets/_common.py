@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from marketsim.client import AsyncMarketClient
+from marketsim.client import AsyncMarketClient, MarketClient
 from marketsim.plotting import ASK_COLOUR, BID_COLOUR, MID_COLOUR
 
 #: The first bytes of every PNG file.
@@ -34,13 +34,16 @@ def running_loop(what: str) -> asyncio.AbstractEventLoop:
 def loop_client(client: Any) -> tuple[AsyncMarketClient, bool]:
     """An ``AsyncMarketClient`` for the running loop, and whether the caller must close it.
 
-    An ``AsyncMarketClient`` is used as it is (it must belong to this loop). For anything else
-    with an ``address`` (a ``MarketClient``, whose own async client lives on marketsim's IO
-    thread, or a ``Market`` handle), a new one is opened to the same address, owner and
-    timeout: grpc.aio objects must be made on the loop that uses them.
+    An ``AsyncMarketClient`` is used as it is (it must belong to this loop). A ``MarketClient``
+    (whose own async client lives on marketsim's IO thread) gives a copy with the same identity
+    (owner, or token and TLS); for anything else with an ``address`` (a ``Market`` handle) a
+    new one is opened to the same address, owner and timeout: grpc.aio objects must be made on
+    the loop that uses them.
     """
     if isinstance(client, AsyncMarketClient):
         return client, False
+    if isinstance(client, MarketClient):
+        return client.async_client(), True
     address = getattr(client, "address", None)
     if not isinstance(address, str):
         raise TypeError(

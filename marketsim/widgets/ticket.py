@@ -22,6 +22,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from marketsim.core import OrderResult
+from marketsim.core.ledger import Account
 from marketsim.errors import InvalidCommandError
 from marketsim.widgets._common import (
     DIM_COLOUR,
@@ -97,6 +98,10 @@ class OrderTicket(widgets.VBox):
             control.add_class(f"marketsim-ticket-{name}")
         self.result = widgets.HTML()
         self.result.add_class("marketsim-ticket-result")
+        #: Your latest ``Account`` in the symbol (None until the server answered).
+        self.account: Account | None = None
+        self.account_html = widgets.HTML(coloured("position: asking the market...", DIM_COLOUR))
+        self.account_html.add_class("marketsim-ticket-account")
         self.history_html = widgets.HTML()
         self.submit_button.on_click(self._on_click)
         self._inputs = [self.side, self.qty, self.price, self.tif, self.post_only]
@@ -107,8 +112,11 @@ class OrderTicket(widgets.VBox):
             layout=widgets.Layout(align_items="center", flex_flow="row wrap"),
         )
         title = widgets.HTML(f"<b>{html.escape(symbol)}</b> order ticket")
-        super().__init__([title, form, self.result, self.history_html])
+        super().__init__([title, form, self.account_html, self.result, self.history_html])
         self.add_class("marketsim-ticket")
+        self._account_task = self._loop.create_task(
+            self._follow_account(), name="marketsim-ticket-account"
+        )
 
     # -- submitting -------------------------------------------------------------------------
 
@@ -160,6 +168,7 @@ class OrderTicket(widgets.VBox):
         if self._stopped or self._loop.is_closed():
             return
         self._stopped = True
+        self._account_task.cancel()
         for control in [*self._inputs, self.submit_button]:
             control.disabled = True
         self._loop.create_task(self._close())
@@ -240,6 +249,22 @@ class OrderTicket(widgets.VBox):
         self._show_result(what, result)
         return result
 
+    async def _follow_account(self) -> None:
+        """Show your account now, then after every change the private stream reports."""
+        try:
+            self._show_account(await self._client.account(self.symbol))
+            async for update in self._client.stream_private():
+                if update.symbol == self.symbol:
+                    self._show_account(update.account)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # e.g. the market stopped: the last figures stay
+            self.account_html.value += " " + coloured(f"({type(error).__name__})", DIM_COLOUR)
+
+    def _show_account(self, account: Account) -> None:
+        self.account = account
+        self.account_html.value = account_html(account)
+
     # -- showing outcomes -------------------------------------------------------------------
 
     def _remember(self, line: str) -> None:
@@ -273,6 +298,21 @@ class OrderTicket(widgets.VBox):
         line = prefix + coloured(self.last_error, ERROR_COLOUR, bold=True)
         self.result.value = f'<div style="font-size:13px">{line}</div>'
         self._remember(line)
+
+
+def account_html(account: Account) -> str:
+    """``position 5 @ 100.05 · P&L +0.20 (realized +0.10, fees 0.00) · 2 open orders``."""
+    pnl = account.total_pnl
+    colour = DIM_COLOUR if not pnl or pnl != pnl else SIDE_COLOUR["buy" if pnl > 0 else "sell"]
+    average = "" if account.position == 0 else f" @ {account.avg_price:g}"
+    parts = [
+        f"position <b>{account.position:g}</b>{html.escape(average)}",
+        "P&amp;L "
+        + coloured(f"{pnl:+,.2f}", colour, bold=True)
+        + html.escape(f" (realized {account.realized_pnl:+,.2f}, fees {account.fees:,.2f})"),
+        f"{account.open_orders} open orders",
+    ]
+    return '<div style="font-size:12px">' + " &nbsp;·&nbsp; ".join(parts) + "</div>"
 
 
 def _describe(order: dict[str, Any]) -> str:
