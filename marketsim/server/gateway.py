@@ -7,9 +7,6 @@ breach is a market outcome, a rejected order with reason ``risk_<limit>``.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 from marketsim.core import OrderBook
 from marketsim.core.commands import Command, ReplaceOrder, SubmitOrder
 from marketsim.core.ledger import Ledger
@@ -20,47 +17,51 @@ from marketsim.server.participants import Participant, RateLimit
 
 
 class TokenBucket:
-    """``rate.burst`` tokens, refilled at ``rate.commands_per_second``; a command takes one."""
+    """``rate.burst`` tokens, refilled at ``rate.commands_per_second``; a command takes one.
 
-    __slots__ = ("_clock", "_rate", "_stamp", "_tokens")
+    Time is integer nanoseconds from the caller: the service passes the clock reading it
+    stamps the command with, so the check costs no clock read of its own.
+    """
 
-    def __init__(self, rate: RateLimit, clock: Callable[[], float]) -> None:
-        self._rate = rate
-        self._clock = clock
-        self._tokens = float(rate.burst)
-        self._stamp = clock()
+    __slots__ = ("_burst", "_per_ns", "_stamp", "_tokens")
 
-    def take(self) -> float:
+    def __init__(self, rate: RateLimit, now_ns: int) -> None:
+        self._burst = float(rate.burst)
+        self._per_ns = rate.commands_per_second / 1e9
+        self._tokens = self._burst
+        self._stamp = now_ns
+
+    def take(self, now_ns: int) -> float:
         """Take a token; return 0.0, or the seconds to wait if there is none (none taken)."""
-        now = self._clock()
-        rate = self._rate
-        self._tokens = min(
-            rate.burst, self._tokens + (now - self._stamp) * rate.commands_per_second
-        )
-        self._stamp = now
-        if self._tokens >= 1:
-            self._tokens -= 1
+        tokens = self._tokens + (now_ns - self._stamp) * self._per_ns
+        if tokens > self._burst:
+            tokens = self._burst
+        self._stamp = now_ns
+        if tokens >= 1:
+            self._tokens = tokens - 1
             return 0.0
-        return (1 - self._tokens) / rate.commands_per_second
+        self._tokens = tokens
+        return (1 - tokens) / self._per_ns / 1e9
 
 
 class Gateway:
     """Per-participant rate and risk checks (a participant without limits passes for free)."""
 
-    def __init__(self, ledger: Ledger, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self._clock = clock
         self._buckets: dict[str, TokenBucket] = {}
-        self._lot_limits: dict[tuple[RiskLimits, str], LotLimits] = {}
+        # Per (participant, symbol): its limits on the symbol's grid, None without limits.
+        self._lot_limits: dict[tuple[str, str], LotLimits | None] = {}
 
-    def admit(self, participant: Participant) -> None:
-        """Count one command against ``participant``'s rate limit; ``RateLimitError`` if over."""
+    def admit(self, participant: Participant, now_ns: int) -> None:
+        """Count one command at ``now_ns`` against ``participant``'s rate limit;
+        ``RateLimitError`` if it is over."""
         if participant.rate is None:
             return
         bucket = self._buckets.get(participant.name)
         if bucket is None:
-            bucket = self._buckets[participant.name] = TokenBucket(participant.rate, self._clock)
-        wait = bucket.take()
+            bucket = self._buckets[participant.name] = TokenBucket(participant.rate, now_ns)
+        wait = bucket.take(now_ns)
         if wait:
             raise RateLimitError(
                 f"{RATE_LIMIT_PREFIX} of {participant.rate.commands_per_second:g} commands/s "
@@ -72,16 +73,21 @@ class Gateway:
         self, participant: Participant, book: OrderBook, command: Command
     ) -> str | None:
         """Why ``command`` breaches ``participant``'s risk limits, or None."""
-        limits = participant.limits
-        if limits == _NO_LIMITS:
-            return None
-        key = (limits, book.symbol)
-        lot_limits = self._lot_limits.get(key)
+        key = (participant.name, book.symbol)
+        try:
+            lot_limits = self._lot_limits[key]
+        except KeyError:
+            limits = participant.limits
+            lot_limits = self._lot_limits[key] = (
+                None if limits == _NO_LIMITS else limits.in_lots(book.instrument)
+            )
         if lot_limits is None:
-            lot_limits = self._lot_limits[key] = limits.in_lots(book.instrument)
+            return None
         position = self.ledger.position(participant.name, book.symbol)
         if type(command) is SubmitOrder:
-            best = book.best_ask_ticks if command.side == "buy" else book.best_bid_ticks
+            best = None  # a market order's value: at the best opposite price
+            if command.price_ticks is None:
+                best = book.best_ask_ticks if command.side == "buy" else book.best_bid_ticks
             return lot_limits.check_submit(command, position, best)
         if type(command) is ReplaceOrder:
             order = book.engine.book.orders.get(command.order_id)

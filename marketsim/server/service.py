@@ -228,7 +228,8 @@ class MarketService(pb_grpc.MarketServiceServicer):
         In order: the rate limit, the idempotency cache, validation, the risk limits (a breach
         is a rejection the book never sees), the book, the ledger.
         """
-        self.gateway.admit(caller)
+        ts_event = self._clock()
+        self.gateway.admit(caller, ts_event)
         book = self.exchange[request.symbol]
         owner = caller.name
         client_order_id = getattr(request, "client_order_id", "")
@@ -243,7 +244,6 @@ class MarketService(pb_grpc.MarketServiceServicer):
                 ack.CopyFrom(cached)
                 return book, []
         command = codec.command_from_proto(request, owner)
-        ts_event = self._clock()
         reason = self.gateway.risk_reason(caller, book, command)
         if reason is not None:
             _fill_risk_rejection(ack, command, reason, ts_event)
