@@ -11,22 +11,22 @@ import logging
 import math
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from typing import NoReturn
 
 import grpc
 
-from marketsim.core import BookDelta, Exchange, OrderBook, OrderResult, Trade
+from marketsim.core import Exchange, OrderBook, OrderResult
 from marketsim.core.commands import SubmitOrder
 from marketsim.core.events import Event, OrderRejected
 from marketsim.core.ledger import Ledger
 from marketsim.core.types import quoted
 from marketsim.errors import InvalidCommandError, MarketsimError, RateLimitError, UnknownSymbolError
-from marketsim.server import accounts
+from marketsim.server import accounts, encoding
 from marketsim.server.auth import Gate
 from marketsim.server.errors import status_for
 from marketsim.server.gateway import Gateway
-from marketsim.server.hub import Hub, Published, Subscription
+from marketsim.server.hub import Hub, Subscription
 from marketsim.server.participants import Participant
 from marketsim.wire import codec
 from marketsim.wire.v1 import market_pb2 as pb
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 
 #: Most commands one OrderEntry request may carry.
 MAX_COMMANDS_PER_REQUEST = 10_000
-#: Most deltas (or events) one stream message carries; more are split over several messages.
-MAX_ITEMS_PER_MESSAGE = 5_000
 #: How many (owner, client_order_id) acks are remembered for idempotent retries, and how many
 #: bytes they may take in all (the oldest are forgotten first).
 IDEMPOTENCY_MEMORY = 100_000
@@ -46,77 +44,6 @@ IDEMPOTENCY_BYTES = 64 * 1024 * 1024
 RETRY_AFTER_KEY = "retry-after-ms"
 #: Longest client_order_id (UTF-8 bytes).
 MAX_CLIENT_ORDER_ID_BYTES = 64
-
-
-def _encode_trades(events: list[Event], anonymous: bool = False) -> tuple[int, bytes]:
-    """The trades among ``events`` as a serialised ``TradeBatch`` holding only ``trades``
-    (without owner names when ``anonymous``)."""
-    batch = pb.TradeBatch()
-    codec.append_payloads(batch.trades, events, Trade)
-    if anonymous:
-        codec.remove_trade_owners(batch.trades)
-    return len(batch.trades), batch.SerializeToString()
-
-
-def _encode_events(events: list[Event], anonymous: bool = False) -> tuple[int, bytes]:
-    """``events`` as a serialised ``EventBatch`` holding only ``events`` (without owner names
-    when ``anonymous``)."""
-    batch = pb.EventBatch()
-    codec.append_events(batch.events, events)
-    if anonymous:
-        codec.remove_owners(batch.events)
-    return len(batch.events), batch.SerializeToString()
-
-
-#: Each public stream's encodings: (name, encoder) for admins, and for everyone else.
-_TRADE_ENCODINGS = (
-    ("trades", _encode_trades),
-    ("trades-anonymous", lambda events: _encode_trades(events, anonymous=True)),
-)
-_EVENT_ENCODINGS = (
-    ("events", _encode_events),
-    ("events-anonymous", lambda events: _encode_events(events, anonymous=True)),
-)
-
-
-def _delta_segments(events: list[Event]) -> list[tuple[int, int, bytes]]:
-    """A publication's deltas as ``(count, seq after them, serialised BookDeltas)`` segments
-    of whole command batches, each at most MAX_ITEMS_PER_MESSAGE deltas (a single batch with
-    more is split)."""
-    deltas = [e for e in events if type(e) is BookDelta]
-    segments = []
-    start = 0
-    while start < len(deltas):
-        end = min(start + MAX_ITEMS_PER_MESSAGE, len(deltas))
-        if end < len(deltas):
-            cut = end
-            while cut > start and not deltas[cut - 1].last:
-                cut -= 1
-            end = cut if cut > start else end
-        seq = deltas[end - 1].seq if end < len(deltas) else events[-1].seq
-        segments.append((end - start, seq, codec.serialized_deltas(deltas[start:end])))
-        start = end
-    return segments
-
-
-def snapshot_to_proto(book: OrderBook, depth: int) -> pb.BookSnapshot:
-    """The book's current levels (``depth`` per side, 0 for all) as a ``BookSnapshot``."""
-    instrument = codec.instrument_to_proto(book.instrument)
-    snapshot = pb.BookSnapshot(
-        symbol=book.symbol,
-        seq=book.seq,
-        ts_event=book.ts_event,
-        tick_size=instrument.tick_size,
-        lot_size=instrument.lot_size,
-    )
-    for side, field in (("bid", snapshot.bids), ("ask", snapshot.asks)):
-        for level in book.iter_levels(side, depth or None):  # type: ignore[arg-type]
-            field.add(
-                price_ticks=level.price_ticks,
-                qty_lots=level.qty_lots,
-                order_count=len(level.orders),
-            )
-    return snapshot
 
 
 class MarketService(pb_grpc.MarketServiceServicer):
@@ -209,7 +136,7 @@ class MarketService(pb_grpc.MarketServiceServicer):
                     ack.error.code, ack.error.message = code.value[0], message
                 else:
                     batch = pending.setdefault(book.symbol, [])
-                    if len(batch) + len(events) > MAX_ITEMS_PER_MESSAGE and batch:
+                    if len(batch) + len(events) > encoding.MAX_ITEMS_PER_MESSAGE and batch:
                         # Publish in pieces a stream message can carry, at command boundaries.
                         self.hub.publish(book.symbol, batch)
                         batch = pending[book.symbol] = []
@@ -276,16 +203,16 @@ class MarketService(pb_grpc.MarketServiceServicer):
         )
 
     async def GetAccount(self, request, context):
-        try:
-            books = accounts.books_of(self.exchange, request.symbol)
-            return accounts.account_list(self.ledger, books, self.caller(context).name)
-        except Exception as error:
-            await _abort(context, error)
+        return await self._own(request, context, accounts.account_list)
 
     async def ListOrders(self, request, context):
+        return await self._own(request, context, accounts.open_orders)
+
+    async def _own(self, request, context, build):
+        """``build(ledger, books, caller's name)`` over the books ``request.symbol`` names."""
         try:
             books = accounts.books_of(self.exchange, request.symbol)
-            return accounts.open_orders(self.ledger, books, self.caller(context).name)
+            return build(self.ledger, books, self.caller(context).name)
         except Exception as error:
             await _abort(context, error)
 
@@ -329,7 +256,7 @@ class MarketService(pb_grpc.MarketServiceServicer):
 
     async def GetBook(self, request, context):
         try:
-            return snapshot_to_proto(self.exchange[request.symbol], request.depth)
+            return encoding.snapshot_to_proto(self.exchange[request.symbol], request.depth)
         except Exception as error:
             await _abort(context, error)
 
@@ -341,22 +268,22 @@ class MarketService(pb_grpc.MarketServiceServicer):
         # Subscribe and snapshot in one synchronous step: no batch can fall between them.
         subscription = self.hub.subscribe(book.symbol)
         try:
-            yield pb.BookUpdate(snapshot=snapshot_to_proto(book, request.depth))
+            yield pb.BookUpdate(snapshot=encoding.snapshot_to_proto(book, request.depth))
             last_seq = book.seq
             while (items := await subscription.next_items()) is not None:
                 if subscription.overflowed:
                     subscription.overflowed = False
-                    yield pb.BookUpdate(snapshot=snapshot_to_proto(book, request.depth))
+                    yield pb.BookUpdate(snapshot=encoding.snapshot_to_proto(book, request.depth))
                     last_seq = book.seq
                     continue
                 # Each publication is encoded once, as bytes shared by every subscriber, in
                 # segments of whole command batches; a message joins segments up to
-                # MAX_ITEMS_PER_MESSAGE deltas.
+                # encoding.MAX_ITEMS_PER_MESSAGE deltas.
                 parts: list[bytes] = []
                 count, seq = 0, last_seq
                 for item in items:
-                    for n, segment_seq, data in item.encoded("deltas", _delta_segments):
-                        if parts and count + n > MAX_ITEMS_PER_MESSAGE:
+                    for n, segment_seq, data in item.encoded("deltas", encoding.delta_segments):
+                        if parts and count + n > encoding.MAX_ITEMS_PER_MESSAGE:
                             yield codec.book_update_bytes(last_seq, seq, parts)
                             last_seq, parts, count = seq, [], 0
                         parts.append(data)
@@ -370,11 +297,11 @@ class MarketService(pb_grpc.MarketServiceServicer):
             self.hub.unsubscribe(subscription)
 
     async def StreamTrades(self, request, context) -> AsyncIterator[bytes]:
-        async for symbol, parts in self._stream(request, context, _TRADE_ENCODINGS):
+        async for symbol, parts in self._stream(request, context, encoding.TRADE_ENCODINGS):
             yield pb.TradeBatch(symbol=symbol).SerializeToString() + b"".join(parts)
 
     async def StreamEvents(self, request, context) -> AsyncIterator[bytes]:
-        async for symbol, parts in self._stream(request, context, _EVENT_ENCODINGS):
+        async for symbol, parts in self._stream(request, context, encoding.EVENT_ENCODINGS):
             yield pb.EventBatch(symbol=symbol).SerializeToString() + b"".join(parts)
 
     async def _stream(self, request, context, encodings) -> AsyncIterator[tuple[str, list[bytes]]]:
@@ -404,43 +331,11 @@ class MarketService(pb_grpc.MarketServiceServicer):
                         f"subscriber fell more than {subscription.queue_size} batches behind; "
                         "resubscribe (and resynchronise from a snapshot)",
                     )
-                for chunk in _chunks(items, name, encode):
+                for chunk in encoding.chunks(items, name, encode):
                     if chunk.count:
                         yield chunk.symbol, chunk.parts
         finally:
             self.hub.unsubscribe(subscription)
-
-
-class _Chunk:
-    __slots__ = ("count", "parts", "symbol")
-
-    def __init__(self, symbol: str) -> None:
-        self.symbol = symbol
-        self.parts: list[bytes] = []
-        self.count = 0
-
-
-def _chunks(items: Iterable[Published], name: str, encode) -> Iterable[_Chunk]:
-    """Group encoded publications into stream messages: one symbol each, bounded in size.
-
-    Chunks end on publication boundaries, so each message holds complete command batches.
-    """
-    chunk: _Chunk | None = None
-    for item in items:
-        count, data = item.encoded(name, encode)
-        if (
-            chunk is None
-            or chunk.symbol != item.symbol
-            or (chunk.count + count > MAX_ITEMS_PER_MESSAGE and chunk.count)
-        ):
-            if chunk is not None:
-                yield chunk
-            chunk = _Chunk(item.symbol)
-        if count:
-            chunk.parts.append(data)
-            chunk.count += count
-    if chunk is not None:
-        yield chunk
 
 
 def _fill_ack(ack: pb.OrderAck, result: OrderResult) -> None:

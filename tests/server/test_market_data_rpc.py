@@ -24,7 +24,7 @@ from server_support import (
 )
 
 from marketsim.errors import UnknownSymbolError
-from marketsim.server.service import MAX_ITEMS_PER_MESSAGE
+from marketsim.server.encoding import MAX_ITEMS_PER_MESSAGE
 from marketsim.wire.v1 import market_pb2 as pb
 
 BUY, SELL = pb.SIDE_BUY, pb.SIDE_SELL
