@@ -43,9 +43,14 @@ function deadline(ms = WAIT_MS) {
   return Date.now() + ms;
 }
 
+// On a market with participants the token (from $MARKETSIM_TOKEN) says who we are; the
+// owner header is then ignored.
 function ownerMetadata() {
   const metadata = new grpc.Metadata();
   metadata.set("marketsim-owner", OWNER);
+  if (process.env.MARKETSIM_TOKEN) {
+    metadata.set("authorization", `Bearer ${process.env.MARKETSIM_TOKEN}`);
+  }
   return metadata;
 }
 

@@ -9,6 +9,7 @@ all their digits. Needs ``node`` and tests/interop/node_modules, which ``make te
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -35,17 +36,21 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def market():
-    with marketsim.launch({"ACME": "0.01"}, host="127.0.0.1", port=0) as market:
+@pytest.fixture(params=["open", "participants"])
+def market(request):
+    """An open market, and one where "node" is a trader known by its token."""
+    participants = {"node": "trader"} if request.param == "participants" else None
+    with marketsim.launch({"ACME": "0.01"}, port=0, participants=participants) as market:
         yield market
 
 
-def run_node_client(address: str) -> dict:
+def run_node_client(address: str, token: str | None) -> dict:
     assert NODE is not None
+    env = {**os.environ, "MARKETSIM_TOKEN": token} if token else None
     try:
         completed = subprocess.run(
             [NODE, str(CLIENT), address],
+            env=env,
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -62,7 +67,7 @@ def run_node_client(address: str) -> dict:
 
 
 def test_a_node_client_trades_streams_and_gets_the_same_answers(market):
-    observed = run_node_client(market.address)
+    observed = run_node_client(market.address, market.tokens.get("node"))
 
     # proto-loader shows unset string fields as "": the instrument has no fees.
     assert observed["instruments"] == [
@@ -109,17 +114,19 @@ def test_a_node_client_trades_streams_and_gets_the_same_answers(market):
     assert (delta["price_ticks"], delta["qty_lots"], delta["order_count"]) == ("10050", "6", "1")
     assert delta["last"] is True
 
-    # StreamTrades: the one trade, maker the sell and taker the buy, both owned by "node".
+    # StreamTrades: the one trade, maker the sell and taker the buy.
     assert observed["trades"]["symbol"] == "ACME"
     [trade] = observed["trades"]["trades"]
     assert trade["price_ticks"] == "10050"
     assert trade["qty_lots"] == "4"
     assert trade["aggressor_side"] == "SIDE_BUY"
     assert (trade["maker_order_id"], trade["taker_order_id"]) == (sell["order_id"], buy["order_id"])
-    assert (trade["maker_owner"], trade["taker_owner"]) == ("node", "node")
+    # Names show on the public stream of an open market, never to a trader among participants.
+    names = ("node", "node") if market.open else ("", "")
+    assert (trade["maker_owner"], trade["taker_owner"]) == names
 
     # The Python client sees the book the Node client left, to the nanosecond.
-    after = market.client().book("ACME", depth=0)
+    after = market.client("node").book("ACME", depth=0)
     assert after.level_ticks("bid") == []
     assert after.level_ticks("ask") == [(10050, 6, 1)]
     assert after.seq == int(stream["seq"])

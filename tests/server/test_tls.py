@@ -17,6 +17,7 @@ from marketsim.client import AsyncMarketClient
 from marketsim.errors import MarketUnavailableError
 from marketsim.server.participants import Roster
 from marketsim.server.tls import TlsConfig
+from marketsim.session import launch
 
 
 @dataclass(frozen=True)
@@ -126,3 +127,19 @@ async def test_a_client_that_does_not_trust_the_server_fails_cleanly(make_server
     ) as wary:
         with pytest.raises(MarketUnavailableError):
             await within(wary.instruments())
+
+
+def test_a_process_market_serves_tls_to_its_own_clients(pki):
+    _, server_pem, _ = pki  # the market's own clients trust its certificate as given
+    market = launch(
+        {"ACME": 0.01},
+        mode="process",
+        participants={"alice": "trader"},
+        tls=TlsConfig(server_pem.cert, server_pem.key),
+    )
+    try:
+        alice = market.client("alice")
+        assert alice.submit("ACME", "buy", 1, 99.0).status == "new"
+        assert "tls=True" in market.join_lines()[0]
+    finally:
+        market.stop()
