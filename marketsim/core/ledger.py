@@ -340,10 +340,6 @@ class Ledger:
         """The instruments the ledger keeps accounts in."""
         return list(self._grids)
 
-    def last_trade_ticks(self, symbol: str) -> int | None:
-        """The price of the last trade booked in ``symbol``, or None."""
-        return self._last_trade.get(symbol)
-
     def mark_ticks(
         self, symbol: str, best_bid_ticks: int | None = None, best_ask_ticks: int | None = None
     ) -> Fraction | int | None:
