@@ -311,9 +311,10 @@ class Ledger:
                         position = positions[event.owner] = Position()  # type: ignore[union-attr]
                     position.open(event.order_id, event.side, event.qty_lots)  # type: ignore[union-attr]
             elif kind is OrderCancelled:
+                # By the cancelled quantity: a cancel may take only part of an order.
                 position = positions.get(event.owner)  # type: ignore[union-attr]
                 if position is not None:
-                    position.reduce(event.order_id, None)  # type: ignore[union-attr]
+                    position.reduce(event.order_id, event.qty_lots)  # type: ignore[union-attr]
             elif kind is OrderReplaced:
                 position = positions.get(event.owner)  # type: ignore[union-attr]
                 if position is not None and event.order_id in position.open_orders:  # type: ignore[union-attr]
