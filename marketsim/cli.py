@@ -25,6 +25,7 @@ from pathlib import Path
 
 from marketsim.core import Instrument
 from marketsim.errors import InvalidCommandError, MarketsimError
+from marketsim.server.connections import ConnectionLimits
 
 DEFAULT_PORT = 50051
 DEFAULT_ADDRESS = f"127.0.0.1:{DEFAULT_PORT}"
@@ -56,7 +57,12 @@ def _market_config(args: argparse.Namespace):
         else TlsConfig.from_files(args.tls_cert, args.tls_key, args.tls_client_ca)
     )
     fees = dict(args.fee or ())
-    config = MarketConfig.make(args.participants, None, fees, args.public_leaderboard, tls)
+    connections = ConnectionLimits(
+        args.keepalive, args.keepalive_timeout, args.idle_timeout, max_streams=args.max_streams
+    )
+    config = MarketConfig.make(
+        args.participants, None, fees, args.public_leaderboard, tls, connections
+    )
     if config.roster is None and not args.insecure_open and not is_loopback(args.host):
         raise InvalidCommandError(OPEN_BEYOND_LOOPBACK.format(host=args.host))
     return config
@@ -75,6 +81,7 @@ async def _serve(args: argparse.Namespace) -> None:
         public_leaderboard=config.public_leaderboard,
         fees=config.fees,
         tls=config.tls,
+        connections=config.connections,
     )
     # Matching allocates several objects per event, nearly all short-lived: with the default
     # thresholds the collector ran ~20% of the server's time, and full collections over a big
@@ -253,6 +260,35 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="PEM",
         help="require client certificates signed by this CA (mutual TLS)",
+    )
+    defaults = ConnectionLimits()
+    serve.add_argument(
+        "--keepalive",
+        type=_positive_float,
+        default=defaults.keepalive,
+        metavar="S",
+        help="ping every connection this often (seconds)",
+    )
+    serve.add_argument(
+        "--keepalive-timeout",
+        type=_positive_float,
+        default=defaults.keepalive_timeout,
+        metavar="S",
+        help="close a connection whose ping is unanswered this long",
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=_positive_float,
+        default=defaults.idle,
+        metavar="S",
+        help="close a connection without calls this long",
+    )
+    serve.add_argument(
+        "--max-streams",
+        type=int,
+        default=defaults.max_streams,
+        metavar="N",
+        help="calls one connection may have open at once",
     )
     serve.add_argument(
         "--insecure-open",

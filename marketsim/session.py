@@ -27,6 +27,7 @@ from marketsim.core import Exchange, Instrument
 from marketsim.errors import InvalidCommandError, MarketUnavailableError
 from marketsim.server import MarketServer
 from marketsim.server.config import OPEN_BEYOND_LOOPBACK, MarketConfig, is_loopback
+from marketsim.server.connections import ConnectionLimits
 from marketsim.server.participants import Roster
 from marketsim.server.tls import TlsConfig
 
@@ -161,6 +162,7 @@ class ThreadMarket(Market):
             public_leaderboard=config.public_leaderboard,
             fees=config.fees,
             tls=config.tls,
+            connections=config.connections,
         )
         address = runtime.run_sync(server.start(host, port))
         return cls(server, address, config)
@@ -260,6 +262,7 @@ def launch(
     fees: Mapping[str, object] | None = None,
     public_leaderboard: bool = False,
     tls: TlsConfig | None = None,
+    connections: ConnectionLimits | None = None,
     insecure_open: bool = False,
     startup_timeout: float = 30.0,
 ) -> Market:
@@ -275,11 +278,12 @@ def launch(
     participants file. ``limits`` sets every participant's risk and rate limits (see
     ``marketsim.server.participants``); ``fees`` maps symbols to ``(maker, taker)`` fees per
     unit of quantity (negative: a rebate); ``public_leaderboard`` lets every participant read
-    the leaderboard. ``tls`` serves over TLS. A market without participants trusts whoever
-    connects, so binding beyond loopback needs ``insecure_open=True``.
+    the leaderboard. ``tls`` serves over TLS; ``connections`` bounds how long silent or idle
+    peers may hold a connection (``ConnectionLimits``). A market without participants trusts
+    whoever connects, so binding beyond loopback needs ``insecure_open=True``.
     """
     instruments = instruments_from_spec(symbols)
-    config = MarketConfig.make(participants, limits, fees, public_leaderboard, tls)
+    config = MarketConfig.make(participants, limits, fees, public_leaderboard, tls, connections)
     if config.roster is None and not insecure_open and not is_loopback(host):
         raise InvalidCommandError(OPEN_BEYOND_LOOPBACK.format(host=host))
     if mode == "thread":

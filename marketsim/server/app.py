@@ -13,6 +13,7 @@ from marketsim.core import Exchange
 from marketsim.core.ledger import Fees, Ledger
 from marketsim.errors import UnknownSymbolError
 from marketsim.server.auth import AuthInterceptor, Gate
+from marketsim.server.connections import ConnectionLimits
 from marketsim.server.decoding import MalformedRequestInterceptor
 from marketsim.server.hub import DEFAULT_QUEUE_SIZE, Hub
 from marketsim.server.participants import Roster
@@ -32,7 +33,8 @@ class MarketServer:
 
     ``roster`` lists the participants (without one the market is open: callers name
     themselves); ``fees`` maps symbols to maker/taker fees; ``tls`` serves over TLS, with
-    client certificates required when it names a client CA.
+    client certificates required when it names a client CA. ``connections`` bounds how long a
+    silent or idle peer may hold a connection (see ``ConnectionLimits``).
 
     Create it anywhere, but ``start`` and ``stop`` it on the event loop that will serve it:
     grpc.aio objects belong to the loop they were built on, so the server is built in
@@ -48,6 +50,7 @@ class MarketServer:
         public_leaderboard: bool = False,
         fees: Mapping[str, Fees | Mapping | tuple] | None = None,
         tls: TlsConfig | None = None,
+        connections: ConnectionLimits | None = None,
     ) -> None:
         self.exchange = instruments if isinstance(instruments, Exchange) else Exchange(instruments)
         unknown = set(fees or {}) - set(self.exchange)
@@ -58,6 +61,7 @@ class MarketServer:
         self.ledger = Ledger(self.exchange.instruments, fees)
         self.service = MarketService(self.exchange, self.hub, gate=self.gate, ledger=self.ledger)
         self.tls = tls
+        self.connections = connections or ConnectionLimits()
         self.address: str | None = None
         self._server: grpc.aio.Server | None = None
         self._health: health.aio.HealthServicer | None = None
@@ -72,6 +76,7 @@ class MarketServer:
                 # Off: with SO_REUSEPORT two servers could silently share one port.
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
+                *self.connections.grpc_options(),
             ],
         )
         _add_service(self.service, server)

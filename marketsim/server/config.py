@@ -10,6 +10,7 @@ from pathlib import Path
 
 from marketsim.core.ledger import Fees
 from marketsim.errors import InvalidCommandError
+from marketsim.server.connections import ConnectionLimits
 from marketsim.server.participants import Roster
 from marketsim.server.tls import TlsConfig
 
@@ -33,13 +34,14 @@ def is_loopback(host: str) -> bool:
 @dataclass(frozen=True)
 class MarketConfig:
     """Participants (``roster``, with ``tokens`` when they were made here), ``fees`` by
-    symbol, whether the leaderboard is public, and ``tls``."""
+    symbol, whether the leaderboard is public, ``tls``, and the ``connections`` limits."""
 
     roster: Roster | None = None
     tokens: Mapping[str, str] = field(default_factory=dict)
     fees: Mapping[str, Fees] = field(default_factory=dict)
     public_leaderboard: bool = False
     tls: TlsConfig | None = None
+    connections: ConnectionLimits = field(default_factory=ConnectionLimits)
 
     @classmethod
     def make(
@@ -49,6 +51,7 @@ class MarketConfig:
         fees: Mapping[str, object] | None = None,
         public_leaderboard: bool = False,
         tls: TlsConfig | None = None,
+        connections: ConnectionLimits | None = None,
     ) -> MarketConfig:
         """Normalise ``launch``'s arguments (see there)."""
         tokens: dict[str, str] = {}
@@ -69,7 +72,9 @@ class MarketConfig:
         if roster is not None and limits and not isinstance(participants, Mapping):
             raise InvalidCommandError("limits come from the participants file or Roster here")
         fee_table = {symbol: Fees.of(spec) for symbol, spec in (fees or {}).items()}  # type: ignore[arg-type]
-        return cls(roster, tokens, fee_table, public_leaderboard, tls)
+        return cls(
+            roster, tokens, fee_table, public_leaderboard, tls, connections or ConnectionLimits()
+        )
 
     def serve_arguments(self, folder: Path) -> list[str]:
         """``marketsim serve`` options giving a child process this configuration, writing the
@@ -83,6 +88,17 @@ class MarketConfig:
             arguments += ["--fee", f"{symbol}:{fees.maker}:{fees.taker}"]
         if self.public_leaderboard:
             arguments.append("--public-leaderboard")
+        limits = self.connections
+        arguments += [
+            "--keepalive",
+            str(limits.keepalive),
+            "--keepalive-timeout",
+            str(limits.keepalive_timeout),
+            "--idle-timeout",
+            str(limits.idle),
+            "--max-streams",
+            str(limits.max_streams),
+        ]
         if self.tls is not None:
             pem = {"cert.pem": self.tls.certificate_chain, "key.pem": self.tls.private_key}
             if self.tls.client_ca is not None:
