@@ -1,0 +1,46 @@
+"""A live trading screen in the terminal, built on Textual: ``marketsim tui`` or ``ms.tui``.
+
+    import marketsim as ms
+    market = ms.launch({"ACME": 0.01, "BETA": 0.05})
+    ms.tui(market)                       # blocks until q; or: marketsim tui --address HOST:PORT
+
+The state layer (``TraderState``) is plain Python fed by the streams; the screen
+(``TraderApp``) redraws from it at most ten times a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from marketsim.tui.app import TraderApp
+from marketsim.tui.feed import AccountSource, MarketFeed
+from marketsim.tui.state import Picture, TraderState
+
+__all__ = ["AccountSource", "MarketFeed", "Picture", "TraderApp", "TraderState", "tui"]
+
+
+def tui(
+    market: Any = None,
+    symbol: str = "",
+    *,
+    address: str | None = None,
+    owner: str = "",
+    client_options: Mapping[str, Any] | None = None,
+    account_source: AccountSource | None = None,
+) -> None:
+    """Run the trading screen against ``market`` (a launched ``Market``) or ``address``.
+
+    ``symbol`` picks the first instrument shown (default: the first listed). Blocks until the
+    user quits with ``q``.
+    """
+    target = address or getattr(market, "address", None)
+    if not target:
+        raise ValueError("tui needs a launched market or an address 'host:port'")
+    TraderApp(
+        target,
+        symbol,
+        owner=owner,
+        client_options=client_options,
+        account_source=account_source,
+    ).run()
