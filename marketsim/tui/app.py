@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Input, Static
 
@@ -54,7 +54,7 @@ class TraderApp(App[None]):
     .wide #orders { height: 8; }
     .wide #ladder { width: 56; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "new_order('buy')", "Buy"),
         Binding("s", "new_order('sell')", "Sell"),
         Binding("a", "amend", "Amend"),

@@ -3,8 +3,10 @@ instrument switcher screens."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, OptionList, Select, Static
@@ -114,7 +116,7 @@ class HelpScreen(ModalScreen[None]):
 class InstrumentScreen(ModalScreen[str | None]):
     """Pick one of the listed instruments; Esc keeps the current one."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Back")]
     DEFAULT_CSS = """
     InstrumentScreen { align: center middle; }
     InstrumentScreen > Vertical { width: 30; height: auto; max-height: 80%;
