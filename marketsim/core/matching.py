@@ -319,7 +319,8 @@ class MatchingEngine:
             raise UnknownOrderError(f"order {order_id} is not live (unknown, filled or cancelled)")
         if owner is not None and owner != order.owner:
             raise PermissionDeniedError(
-                f"order {order_id} belongs to {order.owner!r}, not to {owner!r}"
+                f"order {order_id} belongs to {order.owner!r}, not to "
+                + (repr(owner) if owner else "a client without an owner name")
             )
         return order
 

@@ -11,13 +11,26 @@ The state layer (``TraderState``) is plain Python fed by the streams; the screen
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import import_module
 from typing import Any
 
-from marketsim.tui.app import TraderApp
-from marketsim.tui.feed import AccountSource, MarketFeed
-from marketsim.tui.state import Picture, TraderState
+# Loaded on first use, so ``marketsim --help`` imports neither Textual nor grpc.
+_LAZY = {
+    "AccountSource": "marketsim.tui.feed",
+    "MarketFeed": "marketsim.tui.feed",
+    "Picture": "marketsim.tui.state",
+    "TraderApp": "marketsim.tui.app",
+    "TraderState": "marketsim.tui.state",
+}
 
 __all__ = ["AccountSource", "MarketFeed", "Picture", "TraderApp", "TraderState", "tui"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'marketsim.tui' has no attribute {name!r}")
+    return getattr(import_module(module), name)
 
 
 def tui(
@@ -27,7 +40,7 @@ def tui(
     address: str | None = None,
     owner: str = "",
     client_options: Mapping[str, Any] | None = None,
-    account_source: AccountSource | None = None,
+    account_source: Any = None,
 ) -> None:
     """Run the trading screen against ``market`` (a launched ``Market``) or ``address``.
 
@@ -37,6 +50,8 @@ def tui(
     target = address or getattr(market, "address", None)
     if not target:
         raise ValueError("tui needs a launched market or an address 'host:port'")
+    from marketsim.tui.app import TraderApp
+
     TraderApp(
         target,
         symbol,
