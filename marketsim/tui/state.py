@@ -98,7 +98,9 @@ class TraderState:
         self.symbols: list[str] = []
         self.connection: ConnectionState = "connecting"
         self.status_text = "connecting"
+        #: Times the connection came back after it had been live.
         self.reconnects = 0
+        self._was_live = False
         #: Bumped by every change; the screen redraws only when it moved.
         self.version = 0
         #: Book and event updates applied since the start (the status bar shows their rate).
@@ -121,6 +123,7 @@ class TraderState:
         self._last_price: int | None = None
         self._next_sample_ns = 0
         self._own.clear()
+        self._was_live = False  # a new subscription, not a reconnection
         self.version += 1
 
     def reset(self, instrument: Instrument, seq: int, bids, asks) -> None:
@@ -177,8 +180,9 @@ class TraderState:
 
     def set_connection(self, connection: ConnectionState, text: str) -> None:
         """Record the connection state and a short explanation for the status bar."""
-        if connection == "disconnected" and self.connection == "live":
+        if connection == "live" and self._was_live:
             self.reconnects += 1
+        self._was_live = self._was_live or connection == "live"
         self.connection, self.status_text = connection, text
         self.version += 1
 
