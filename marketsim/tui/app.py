@@ -43,12 +43,12 @@ class TraderApp(App[None]):
     CSS = """
     #status { dock: top; height: 1; background: $panel; }
     #main { height: 1fr; }
-    #ladder { width: 42; height: 100%; border-top: hkey $primary; }
+    #ladder { width: 40; height: 100%; border-top: hkey $primary; }
     #right { width: 1fr; }
     #tape { height: 1fr; min-height: 3; border-top: hkey $primary; }
-    #chart { height: 6; border-top: hkey $primary; }
-    #orders { height: 4; border-top: hkey $primary; }
-    #account { height: 2; border-top: hkey $primary; }
+    #chart { height: 5; border-top: hkey $primary; }
+    #orders { height: 5; border-top: hkey $primary; scrollbar-size-horizontal: 0; }
+    #account { height: 3; border-top: hkey $primary; }
     #message { height: auto; max-height: 4; padding: 0 1; }
     .wide #chart { height: 14; }
     .wide #orders { height: 8; }
@@ -111,7 +111,9 @@ class TraderApp(App[None]):
         titles = {"ladder": "book", "tape": "trades", "chart": "mid / last", "orders": "my orders"}
         for widget_id, title in {**titles, "account": "account"}.items():
             self.query_one(f"#{widget_id}").border_title = title
-        self.query_one("#orders", DataTable).add_columns("order", "side", "qty", "price", "queue")
+        self.query_one("#orders", DataTable).add_columns(
+            "order", "side", "qty", "price", "queue", "ahead"
+        )
         self.query_one("#ticket-symbol", Input).value = self.state.symbol
         self.set_interval(1 / REDRAWS_PER_SECOND, self.redraw)
         if self.follow:
@@ -163,7 +165,8 @@ class TraderApp(App[None]):
                 Text("buy" if order.side == "bid" else "sell", style=style),
                 Text(f"{instrument.lots_to_qty(order.leaves_lots):g}", justify="right"),
                 Text(instrument.format_price(order.price_ticks), justify="right"),
-                Text(f"#{order.queue_position} ({order.ahead_orders} ahead)"),
+                Text(f"#{order.queue_position}", justify="right"),
+                Text(f"{instrument.lots_to_qty(order.ahead_lots):g}", justify="right"),
                 key=str(order.order_id),
             )
         if selected is not None and str(selected.order_id) in table.rows:

@@ -16,7 +16,7 @@ from marketsim.tui.state import OpenOrder, Picture
 BID_STYLE, ASK_STYLE = "green", "red"
 SIDE_STYLE = {"bid": BID_STYLE, "buy": BID_STYLE, "ask": ASK_STYLE, "sell": ASK_STYLE}
 CONNECTION_STYLE = {"live": "bold green", "connecting": "bold yellow", "disconnected": "bold red"}
-BAR_WIDTH = 8
+BAR_WIDTH = 7
 #: The chart's marks: mid, last, and both in one cell.
 MID_MARK, LAST_MARK, BOTH_MARK = "·", "•", "◆"
 
@@ -124,10 +124,10 @@ def chart(picture: Picture, width: int, height: int) -> Text:
 
 ACCOUNT_FIELDS = (
     ("position", "position"),
-    ("avg_price", "avg price"),
+    ("avg_price", "avg"),
+    ("total_pnl", "P&L"),
     ("realized_pnl", "realized"),
     ("unrealized_pnl", "unrealized"),
-    ("total_pnl", "total P&L"),
     ("fees", "fees"),
 )
 

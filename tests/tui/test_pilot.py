@@ -129,8 +129,8 @@ async def test_account_panel_shows_the_account_source_or_says_there_is_none(serv
     app = TraderApp(server.address, "ACME", owner="me", account_source=account)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: "position 12" in shown(app, "account"), "the account")
-        assert "avg price 100.25" in shown(app, "account")
-        assert "total P&L -3.50" in shown(app, "account")
+        assert "avg 100.25" in shown(app, "account")
+        assert "P&L -3.50" in shown(app, "account")
 
     plain = TraderApp(server.address, "ACME", owner="me")
     async with plain.run_test(size=(80, 24)) as pilot:
