@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from importlib import import_module
 from typing import Any
 
+from marketsim.errors import InvalidCommandError
+
 # Loaded on first use, so ``marketsim --help`` imports neither Textual nor grpc.
 _LAZY = {
     "AccountSource": "marketsim.tui.feed",
@@ -49,8 +51,16 @@ def tui(
     """
     target = address or getattr(market, "address", None)
     if not target:
-        raise ValueError("tui needs a launched market or an address 'host:port'")
+        raise InvalidCommandError("tui needs a launched market or an address 'host:port'")
+    from marketsim.client import AsyncMarketClient
     from marketsim.tui.app import TraderApp
+
+    try:  # the channel opens on first use: this only checks the options
+        AsyncMarketClient(target, owner=owner, **(client_options or {}))
+    except TypeError as error:
+        raise InvalidCommandError(
+            f"this marketsim client does not take these connection options: {error}"
+        ) from None
 
     TraderApp(
         target,

@@ -122,3 +122,14 @@ def test_a_reconnect_counts_once_and_switching_instrument_forgets_the_old_pictur
     assert state.reconnects == 1
     picture = state.picture(5)
     assert (picture.symbol, picture.bids, picture.asks, picture.tape) == ("XYZ", [], [], [])
+
+
+def test_connection_options_reach_the_client_constructor_only_when_given():
+    from marketsim.tui.command import client_options
+    from marketsim.tui.feed import MarketFeed
+
+    assert client_options(None, False) == {}
+    assert client_options("secret", True) == {"token": "secret", "tls": True}
+    feed = MarketFeed(TraderState("ACME"), "127.0.0.1:1", owner="me", client_options={"timeout": 3})
+    client = feed.new_client()
+    assert (client.address, client.owner, client.timeout) == ("127.0.0.1:1", "me", 3)
