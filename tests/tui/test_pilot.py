@@ -92,6 +92,28 @@ async def test_keys_place_amend_and_cancel_orders_and_the_panels_follow_the_engi
     assert app.return_code in (0, None)
 
 
+async def test_empty_price_sends_a_market_order_and_post_only_is_a_ticket_option(server, other):
+    await within(other.submit("ACME", "sell", 5, 100.05))
+    app = TraderApp(server.address, "ACME", owner="me")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.state.connection == "live", "the feed")
+
+        await pilot.press("b")
+        await type_text(pilot, "2")
+        await pilot.press("enter")  # no price: a market order
+        await until(pilot, lambda: "matched order 1" in shown(app, "message"), "the fill")
+        assert "buy 2 at market as order 2" in shown(app, "message")
+
+        await pilot.press("tab")
+        await type_text(pilot, "100.05")
+        await pilot.press("tab", "tab", "space")  # past TIF to post-only, ticked
+        await pilot.press("shift+tab", "shift+tab", "enter")  # back in the price field: send
+        await until(pilot, lambda: "post-only" in shown(app, "message"), "the rejection")
+        assert "rejected: post-only, and it would have traded" in shown(app, "message")
+        book = await within(other.book("ACME"))
+        assert book.level_ticks("ask") == [(10005, 3, 1)] and book.level_ticks("bid") == []
+
+
 @pytest.mark.parametrize(
     ("qty", "price", "symbol", "message"),
     [

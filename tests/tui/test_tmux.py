@@ -86,3 +86,24 @@ def test_tui_in_tmux_places_an_order_that_another_client_sees_then_quits(market)
         terminal.wait_for(lambda s: s == "", "the app to quit and the session to end")
     finally:
         terminal.close()
+
+
+def test_ms_tui_runs_the_screen_for_a_launched_market_until_q(tmp_path):
+    script = tmp_path / "watch.py"
+    script.write_text(
+        "import marketsim as ms\n"
+        "market = ms.launch({'ACME': 0.01})\n"
+        "market.client(owner='al').submit('ACME', 'sell', 4, 100.25)\n"
+        "ms.tui(market)\n"
+        "market.stop()\n"
+        f"open({str(tmp_path / 'done')!r}, 'w').write('quit cleanly')\n"
+    )
+    terminal = Tmux([sys.executable, str(script)], 80, 24)
+    try:
+        screen = terminal.wait_for(lambda s: "100.25" in s and "LIVE" in s, "the launched market")
+        assert "4" in screen.split("100.25")[0].splitlines()[-1]  # its size on the same row
+        terminal.keys("q")
+        terminal.wait_for(lambda s: s == "", "the script to end")
+    finally:
+        terminal.close()
+    assert (tmp_path / "done").read_text() == "quit cleanly"
