@@ -181,7 +181,8 @@ async def _subscribe(args: argparse.Namespace) -> None:
 def _demo(args: argparse.Namespace) -> None:
     from marketsim.demo import run_demo
 
-    run_demo(seconds=args.seconds, out_dir=args.out, plain=args.plain)
+    # Without --plain the demo decides: the screen on a terminal, the ticker elsewhere.
+    run_demo(seconds=args.seconds, out_dir=args.out, plain=args.plain or None)
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):

@@ -67,6 +67,7 @@ def test_demo_command_off_a_terminal_prints_plain_lines_and_writes_the_plots(tmp
 
     assert completed.returncode == 0, completed.stderr
     assert "wrote depth.png" in completed.stdout
-    assert "\x1b[" not in completed.stdout  # not a terminal: plain lines, no escape codes
+    assert "demo " in completed.stdout  # not a terminal: the ticker, not the screen
+    assert "\x1b[" not in completed.stdout + completed.stderr  # no escape codes anywhere
     for name in PLOTS:
         assert_real_plot(tmp_path / name)

@@ -107,3 +107,20 @@ def test_ms_tui_runs_the_screen_for_a_launched_market_until_q(tmp_path):
     finally:
         terminal.close()
     assert (tmp_path / "done").read_text() == "quit cleanly"
+
+
+def test_demo_on_a_terminal_shows_the_agents_trading_in_the_screen_then_plots(tmp_path):
+    out = tmp_path / "plots"
+    command = [sys.executable, "-m", "marketsim", "demo", "--seconds", "4", "--out", str(out)]
+    terminal = Tmux(command, 100, 30)
+    try:
+        terminal.wait_for(lambda s: "LIVE" in s and "spread" in s, "the agents' book")
+        terminal.wait_for(lambda s: " buy " in s or " sell " in s, "trades on the tape")
+        terminal.wait_for(lambda s: s == "", "the demo to end by itself")
+    finally:
+        terminal.close()
+    assert sorted(path.name for path in out.iterdir()) == [
+        "depth.png",
+        "price_spread.png",
+        "trades.png",
+    ]
