@@ -210,7 +210,8 @@ def _parser() -> argparse.ArgumentParser:
         help="an instrument to list (repeatable; default ACME:0.01)",
     )
     serve.set_defaults(
-        run=lambda args: asyncio.run(_serve(args)), check=lambda args: _check_serve(serve, args)
+        run=lambda args: asyncio.run(_serve(args)),
+        check_arguments=lambda args: _check_serve(serve, args),
     )
 
     def client_command(name: str, help: str):
@@ -367,8 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (see ``EXIT_STATUS``)."""
     parser = _parser()
     args = parser.parse_args(argv)
-    if hasattr(args, "check"):
-        args.check(args)
+    if hasattr(args, "check_arguments"):  # checks that span several arguments
+        args.check_arguments(args)
     try:
         args.run(args)
     except KeyboardInterrupt:
