@@ -94,11 +94,11 @@ async def run_round(events: list, rate: float, seconds: float, conflated: bool) 
                 worst = max(worst, loop.time() - shown - BATCH_SECONDS)
             await asyncio.sleep(BATCH_SECONDS)
         wall, cpu = loop.time() - start, time.process_time() - cpu0
+        redraws = app.redraws
         final_seq, ended = state.seq, loop.time()
         while app.shown_seq < final_seq and loop.time() - ended < 5:
             await asyncio.sleep(0.005)
         end_staleness = loop.time() - ended
-        redraws = app.redraws
     name = "conflated (<=10/s)" if conflated else "redraw every batch"
     return Outcome(name, fed / wall, cpu / wall, redraws / wall, worst, end_staleness)
 

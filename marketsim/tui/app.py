@@ -8,6 +8,7 @@ same event loop; their results (or the reason nothing was sent) appear under the
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -115,7 +116,7 @@ class TraderApp(App[None]):
             "order", "side", "qty", "price", "queue", "ahead"
         )
         self.query_one("#ticket-symbol", Input).value = self.state.symbol
-        self.set_interval(1 / REDRAWS_PER_SECOND, self.redraw)
+        self.run_worker(self._redraw_forever(), group="redraw")
         if self.follow:
             self.start_feed()
 
@@ -123,6 +124,17 @@ class TraderApp(App[None]):
         self.screen.set_class(self.size.width >= 120 and self.size.height >= 36, "wide")
 
     # -- drawing ----------------------------------------------------------------------------
+
+    async def _redraw_forever(self) -> None:
+        """Redraw every 1/REDRAWS_PER_SECOND s, straight from the loop (a Textual timer goes
+        through the app's message queue, and a busy queue made it skip ticks)."""
+        loop = asyncio.get_running_loop()
+        interval = 1 / REDRAWS_PER_SECOND
+        next_time = loop.time()
+        while True:
+            next_time = max(next_time + interval, loop.time())
+            await asyncio.sleep(next_time - loop.time())
+            self.redraw()
 
     def redraw(self) -> None:
         """Draw the latest picture, if anything changed since the last one."""
