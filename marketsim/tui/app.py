@@ -165,9 +165,9 @@ class TraderApp(App[None]):
     def _draw_orders(self, picture: Picture) -> None:
         if picture.orders == self._orders:
             return
+        selected = self.selected_order()  # keep the cursor on the same order
         self._orders = picture.orders
         table = self.query_one("#orders", DataTable)
-        selected = self.selected_order()
         table.clear()
         instrument = picture.instrument
         for order in picture.orders:

@@ -84,6 +84,10 @@ class MarketFeed:
                 self.state.set_connection(
                     "disconnected", f"disconnected: {_short(error)}; retrying"
                 )
+            except Exception as error:  # a bug: say so on the screen, and keep trying
+                self.state.set_connection(
+                    "disconnected", f"error {type(error).__name__}: {_short(error)}; retrying"
+                )
             await asyncio.sleep(self.retry_seconds)
 
     async def _follow_once(self) -> None:

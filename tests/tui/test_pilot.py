@@ -207,3 +207,32 @@ async def test_screen_says_when_the_server_is_gone_keeps_the_picture_and_reconne
         await seller.close()
         if second is not None:
             await within(second.stop(grace=0.1))
+
+
+async def test_selection_stays_on_the_same_order_when_the_list_changes(server, other):
+    app = TraderApp(server.address, "ACME", owner="me")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.state.connection == "live", "the feed")
+        for price in ("99.00", "98.00"):
+            await pilot.press("escape", "b")  # leave the ticket, then open it again
+            await pilot.press("ctrl+a", "ctrl+k")
+            await type_text(pilot, "2")
+            await pilot.press("tab", "ctrl+a", "ctrl+k")
+            await type_text(pilot, price)
+            await pilot.press("enter")
+            await until(pilot, lambda p=price: f"@ {p} (GTC)" in shown(app, "message"), price)
+        table = app.query_one("#orders")
+        await until(pilot, lambda: table.row_count == 2, "both orders")
+        await pilot.press("escape", "down")  # the 98.00 order, second below the better bid
+        assert app.selected_order().price_ticks == 9800
+
+        # A better bid now goes to the top of the list: the selection follows the 98.00 order.
+        await pilot.press("b", "ctrl+a", "ctrl+k", "1", "tab", "ctrl+a", "ctrl+k")
+        await type_text(pilot, "99.50")
+        await pilot.press("enter")
+        await until(pilot, lambda: table.row_count == 3, "the third order")
+        await pilot.press("escape", "c")
+        await until(pilot, lambda: "cancelled on request" in shown(app, "message"), "cancel")
+
+        book = await within(other.book("ACME"))
+        assert book.level_ticks("bid") == [(9950, 1, 1), (9900, 2, 1)]
