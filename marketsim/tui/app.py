@@ -18,6 +18,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Input, Static
 
 from marketsim.errors import MarketsimError
@@ -134,7 +135,10 @@ class TraderApp(App[None]):
         while True:
             next_time = max(next_time + interval, loop.time())
             await asyncio.sleep(next_time - loop.time())
-            self.redraw()
+            try:
+                self.redraw()
+            except NoMatches:  # the app is closing and its widgets are already gone
+                return
 
     def redraw(self) -> None:
         """Draw the latest picture, if anything changed since the last one."""
