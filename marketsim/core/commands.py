@@ -6,6 +6,7 @@ what was expected, so a malformed command can never reach (and change) a book.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from marketsim.core.types import (
@@ -203,7 +204,7 @@ def submit_in_units(
     )
 
 
-def _converted(convert, value: object, problems: list[str]) -> int | None:
+def _converted(convert: Callable[[object], int], value: object, problems: list[str]) -> int | None:
     """``convert(value)``, or None with the error's message added to ``problems``."""
     try:
         return convert(value)
