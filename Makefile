@@ -3,6 +3,8 @@
 # installs the Node packages of tests/interop when node and npm exist (else that test skips).
 
 PYTHON ?= python3
+# The browser test drives Debian's chromium at this path (it is skipped without it).
+CHROMIUM ?= /usr/bin/chromium
 VENV := .venv
 BIN := $(VENV)/bin
 INTEROP := tests/interop
@@ -13,13 +15,18 @@ ifneq ($(and $(shell command -v node 2>/dev/null),$(shell command -v npm 2>/dev/
 NODE_MODULES := $(INTEROP)/node_modules/.installed
 endif
 
-.PHONY: demo test lint benchmarks clean
+.PHONY: demo test lint benchmarks clean chromium-note
 
 demo: $(VENV)/.installed
 	$(BIN)/marketsim demo
 
-test: $(VENV)/.installed-dev $(NODE_MODULES)
+test: chromium-note $(VENV)/.installed-dev $(NODE_MODULES)
 	$(BIN)/python -m pytest
+
+# Said before the run, not only in pytest's summary at the end.
+chromium-note:
+	@[ -x "$(CHROMIUM)" ] || echo "NOTE: $(CHROMIUM) not found, so the browser test will be\
+	 skipped. Install it with: sudo apt-get install chromium"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check marketsim tests benchmarks
@@ -29,16 +36,21 @@ benchmarks: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/engine.py
 
 $(VENV)/.created:
+	@echo "Creating the virtual environment $(VENV) (first run only)"
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "marketsim needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	touch $@
 
 $(VENV)/.installed: pyproject.toml $(VENV)/.created
+	@echo "Installing marketsim and its dependencies (grpcio, pandas, matplotlib, textual, ...)"
+	@echo "into $(VENV): this takes a minute or two the first time, and is skipped after."
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.created
+	@echo "Installing marketsim with its test and notebook tools (pytest, jupyterlab, playwright,"
+	@echo "...) into $(VENV): this takes a few minutes the first time, and is skipped after."
 	$(BIN)/python -m pip install --quiet -e ".[dev,jupyter]"
 	touch $@ $(VENV)/.installed
 

@@ -42,6 +42,7 @@ _LAZY = {
     "plot_ladder": "marketsim.plotting",
     "plot_queue": "marketsim.plotting",
     "plot_trades": "marketsim.plotting",
+    "tui": "marketsim.tui",
 }
 
 
@@ -80,4 +81,5 @@ __all__ = [
     "plot_ladder",
     "plot_queue",
     "plot_trades",
+    "tui",
 ]

@@ -5,11 +5,18 @@
     marketsim cancel ACME 7
     marketsim book ACME                           # the ladder
     marketsim subscribe ACME                      # book updates and trades until Ctrl-C
-    marketsim demo                                # a 15-second market in the terminal + plots
+    marketsim tui --symbol ACME                   # a live trading screen in the terminal
+    marketsim demo                                # simulated traders, watched in the TUI, + plots
     marketsim simulate --agents zi,mm --duration 600 --seed 1 --out zi-mm.parquet
     marketsim replay lobster MESSAGES.csv --orderbook ORDERBOOK.csv --check --out day.parquet
 
-Client commands find the server with ``--address`` or ``$MARKETSIM_ADDRESS``.
+Client commands find the server with ``--address`` or ``$MARKETSIM_ADDRESS`` and trade as
+``--owner`` (default ``$MARKETSIM_OWNER``, else the login name).
+
+Errors print one line, ``marketsim: ...``, and exit with a status that says what went wrong
+(see ``EXIT_STATUS``): 1 refused input, 2 bad command line, 3 unknown symbol or order, 4 not
+allowed (someone else's order, no or unknown token, a role without the right), 5 no server at
+the address, 6 cannot listen on the address, 70 an unexpected error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,14 +24,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import getpass
 import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
+from marketsim import __version__
 from marketsim.core import Instrument
-from marketsim.errors import InvalidCommandError, MarketsimError
+from marketsim.errors import (
+    AuthenticationError,
+    InvalidCommandError,
+    MarketsimError,
+    MarketUnavailableError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from marketsim.server.connections import ConnectionLimits
 
 DEFAULT_PORT = 50051
@@ -33,9 +50,37 @@ DEFAULT_ADDRESS = f"127.0.0.1:{DEFAULT_PORT}"
 GC_THRESHOLDS = (50_000, 20, 100)
 
 
+#: Exit status of each kind of failure (the first matching class wins).
+EXIT_STATUS: tuple[tuple[type[BaseException], int], ...] = (
+    (NotFoundError, 3),
+    (PermissionDeniedError, 4),
+    (AuthenticationError, 4),
+    (MarketUnavailableError, 5),
+)
+EXIT_REFUSED, EXIT_USAGE, EXIT_CANNOT_LISTEN, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 6, 70, 130
+
+
+class CannotListenError(MarketsimError):
+    """``serve`` could not bind its address (taken by another process, or not local)."""
+
+
+def default_owner() -> str:
+    """Who client commands trade as: ``$MARKETSIM_OWNER``, else the login name."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no login name (e.g. a container without a passwd entry)
+        login = "anonymous"
+    return os.environ.get("MARKETSIM_OWNER") or login
+
+
 def _instrument(text: str) -> Instrument:
-    """Parse SYMBOL[:TICK[:LOT]], e.g. ACME:0.01 or BTC:0.5:0.001."""
-    symbol, tick, lot = [*text.split(":"), "0.01", "1"][:3]
+    """Parse SYMBOL[:TICK[:LOT]]: ACME (tick 0.01, lot 1), ACME:0.05 (lot 1), BTC:0.5:0.001."""
+    parts = text.split(":")
+    if len(parts) > 3:
+        raise argparse.ArgumentTypeError(
+            f"expected SYMBOL[:TICK[:LOT]], got {len(parts)} fields in {text[:80]!r}"
+        )
+    symbol, tick, lot = [*parts, "0.01", "1"][:3] if len(parts) == 1 else [*parts, "1"][:3]
     try:
         return Instrument(symbol, tick, lot)
     except MarketsimError as error:
@@ -68,7 +113,19 @@ def _market_config(args: argparse.Namespace):
     return config
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:80]!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 async def _serve(args: argparse.Namespace) -> None:
+    # gRPC's own log would add a second, cryptic line to the one-line errors below.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     from marketsim.core import Exchange
     from marketsim.server import MarketServer
 
@@ -96,7 +153,13 @@ async def _serve(args: argparse.Namespace) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        address = await server.start(args.host, args.port)
+        try:
+            address = await server.start(args.host, args.port)
+        except RuntimeError as error:  # grpc: "Failed to bind to address ..."
+            raise CannotListenError(
+                f"cannot listen on {args.host}:{args.port}: the port is taken or the "
+                "address is not this machine's (try --port 0 for a free port)"
+            ) from error
         print(f"marketsim listening on {address}", flush=True)
         who = (
             "open market (no participants)"
@@ -192,17 +255,19 @@ def _cancel(args: argparse.Namespace) -> None:
 
 def _book(args: argparse.Namespace) -> None:
     with _client(args) as client:
-        print(client.book(args.symbol, args.depth).ladder(args.depth))
+        book = client.book(args.symbol, args.depth)
+        print(book.ladder(args.depth or None))
 
 
 async def _subscribe(args: argparse.Namespace) -> None:
     from marketsim.client import AsyncMarketClient
+    from marketsim.core import display
 
     async with AsyncMarketClient(args.address, **_client_keywords(args)) as client:
 
         async def books() -> None:
             async for update in client.stream_book(args.symbol):
-                print(f"book   {update.book!r}", flush=True)
+                print(f"book   {display.quote_line(update.book)}", flush=True)
 
         async def trades() -> None:
             async for fill in client.stream_trades(args.symbol):
@@ -218,15 +283,26 @@ async def _subscribe(args: argparse.Namespace) -> None:
 def _demo(args: argparse.Namespace) -> None:
     from marketsim.demo import run_demo
 
-    run_demo(seconds=args.seconds, out_dir=args.out)
+    # Without --plain the demo decides: the screen on a terminal, the ticker elsewhere.
+    run_demo(seconds=args.seconds, out_dir=args.out, plain=args.plain or None)
+
+
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (with a pointer to ``--help``)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="marketsim", description=__doc__.split("\n\n")[0])
+    parser = _OneLineErrorParser(prog="marketsim", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"marketsim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve a market until Ctrl-C")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine)"
+    )
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     serve.add_argument(
         "--symbol",
@@ -295,13 +371,21 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow an open market (no participants) on a non-loopback address",
     )
-    serve.set_defaults(run=lambda args: asyncio.run(_serve(args)))
+    serve.set_defaults(
+        run=lambda args: asyncio.run(_serve(args)),
+        check_arguments=lambda args: _check_serve(serve, args),
+    )
 
     def client_command(name: str, help: str, optional_symbol: bool = False):
         command = commands.add_parser(name, help=help)
         address = os.environ.get("MARKETSIM_ADDRESS", DEFAULT_ADDRESS)
         command.add_argument("--address", default=address, help=f"default {address}")
-        command.add_argument("--owner", default=os.environ.get("USER", ""))
+        owner = default_owner()
+        command.add_argument(
+            "--owner",
+            default=owner,
+            help=f"who you trade as (default $MARKETSIM_OWNER, else your login name: {owner!r})",
+        )
         command.add_argument(
             "--token",
             default=os.environ.get("MARKETSIM_TOKEN", ""),
@@ -309,7 +393,11 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--tls", action="store_true", help="connect over TLS")
         command.add_argument("--ca", type=Path, metavar="PEM", help="trust this CA (implies --tls)")
-        command.add_argument("symbol", nargs="?" if optional_symbol else None)
+        command.add_argument(
+            "symbol",
+            nargs="?" if optional_symbol else None,
+            help="instrument symbol, e.g. ACME" + (" (default: all)" if optional_symbol else ""),
+        )
         return command
 
     submit = client_command("submit", "submit an order and explain what it did")
@@ -325,7 +413,12 @@ def _parser() -> argparse.ArgumentParser:
     cancel.set_defaults(run=_cancel)
 
     book = client_command("book", "print the book as a ladder")
-    book.add_argument("--depth", type=int, default=10)
+    book.add_argument(
+        "--depth",
+        type=_non_negative_int,
+        default=10,
+        help="levels per side to show (default 10; 0 shows every level)",
+    )
     book.set_defaults(run=_book)
 
     account = client_command("account", "print your account (one symbol or all)", True)
@@ -356,10 +449,30 @@ def _parser() -> argparse.ArgumentParser:
     subscribe = client_command("subscribe", "print book updates and trades until Ctrl-C")
     subscribe.set_defaults(run=lambda args: asyncio.run(_subscribe(args)))
 
-    demo = commands.add_parser("demo", help="a live market in the terminal, then plots")
-    demo.add_argument("--seconds", type=float, default=15.0)
+    demo = commands.add_parser(
+        "demo",
+        help="simulated traders on a live market, shown in the TUI, then plots",
+        description="Launch a market, let the simulation agents trade on it for --seconds "
+        "while the trading screen shows it (q ends early), then write three plots.",
+    )
+    demo.add_argument(
+        "--seconds", type=_positive_float, default=15.0, help="how long to trade (default 15)"
+    )
     demo.add_argument("--out", default="demo-output", help="folder for the PNG files")
+    demo.add_argument(
+        "--plain",
+        action="store_true",
+        help="no screen: print a summary line per second (for logs and CI)",
+    )
     demo.set_defaults(run=_demo)
+
+    from marketsim.tui.command import add_tui_command
+
+    add_tui_command(
+        commands,
+        address=os.environ.get("MARKETSIM_ADDRESS", DEFAULT_ADDRESS),
+        owner=default_owner(),
+    )
 
     _add_data_commands(commands)
     return parser
@@ -443,14 +556,41 @@ def _add_data_commands(commands) -> None:
     lobster.set_defaults(run=lambda args: console().replay_lobster(args))
 
 
+def _check_serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    symbols = [instrument.symbol for instrument in args.symbol or []]
+    repeated = sorted({symbol for symbol in symbols if symbols.count(symbol) > 1})
+    if repeated:
+        parser.error(f"--symbol lists {', '.join(repeated)} more than once")
+
+
+def _exit_status(error: MarketsimError) -> int:
+    for kind, status in EXIT_STATUS:
+        if isinstance(error, kind):
+            return status
+    return EXIT_CANNOT_LISTEN if isinstance(error, CannotListenError) else EXIT_REFUSED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
-    args = _parser().parse_args(argv)
+    """Run the command line; return the exit status (see ``EXIT_STATUS``)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if hasattr(args, "check_arguments"):  # checks that span several arguments
+        args.check_arguments(args)
     try:
         args.run(args)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except MarketsimError as error:
         print(f"marketsim: {error}", file=sys.stderr)
-        return 1
+        return _exit_status(error)
+    except Exception as error:  # a bug or an environment problem: still one line
+        if os.environ.get("MARKETSIM_DEBUG"):
+            raise
+        message = str(error).splitlines()[0][:200] if str(error) else ""
+        print(
+            f"marketsim: unexpected {type(error).__name__}: {message} "
+            "(set MARKETSIM_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
     return 0

@@ -70,8 +70,9 @@ class Market:
         """True for a market without participants, where callers name themselves."""
         return self._config.roster is None
 
-    def _identity(self, owner: str) -> dict[str, object]:
-        """Client keywords acting for ``owner``: its token with participants, else its name."""
+    def client_options(self, owner: str) -> dict[str, object]:
+        """Client keywords acting for ``owner``: its token with participants, else its name
+        (and the market's TLS certificate to trust, when it serves TLS)."""
         config = self._config
         keywords: dict[str, object] = {}
         if config.tls is not None:
@@ -89,14 +90,14 @@ class Market:
         """A blocking client of this market acting for ``owner`` (with participants: with that
         participant's token); closed by ``stop()``."""
         self._check_running()
-        client = MarketClient(self.address, timeout=timeout, **self._identity(owner))  # type: ignore[arg-type]
+        client = MarketClient(self.address, timeout=timeout, **self.client_options(owner))  # type: ignore[arg-type]
         self._clients.append(client)
         return client
 
     async def aclient(self, owner: str = "", timeout: float = 10.0) -> AsyncMarketClient:
         """An async client for the calling event loop (close it with ``await client.close()``)."""
         self._check_running()
-        return AsyncMarketClient(self.address, timeout=timeout, **self._identity(owner))  # type: ignore[arg-type]
+        return AsyncMarketClient(self.address, timeout=timeout, **self.client_options(owner))  # type: ignore[arg-type]
 
     def join_lines(self, host: str | None = None) -> list[str]:
         """One line of Python per participant with a known token, to hand out to a class:

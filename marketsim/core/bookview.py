@@ -68,9 +68,13 @@ class BookView:
         decimals = self.instrument.price_decimals + 1  # a mid can fall between two ticks
         return round(float(self.instrument.tick_size) * (bid + ask) / 2, decimals)
 
-    def ladder(self, depth: int = 10) -> str:
-        """The top ``depth`` levels as a text ladder (asks above bids) for ``print``."""
+    def ladder(self, depth: int | None = 10) -> str:
+        """The top ``depth`` levels (all for None) as a text ladder, asks above bids."""
         return display.text_ladder(self, depth)
+
+    def __str__(self) -> str:
+        """``print(book)`` shows the ladder; ``repr`` stays one line."""
+        return self.ladder()
 
     def _repr_html_(self) -> str:
         return display.html_ladder(self)

@@ -6,6 +6,7 @@ what was expected, so a malformed command can never reach (and change) a book.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from marketsim.core.types import (
@@ -182,17 +183,34 @@ def submit_in_units(
     post_only: bool = False,
     owner: str = "",
 ) -> SubmitOrder:
-    """A ``SubmitOrder`` from a price and quantity in the instrument's units, validated."""
+    """A ``SubmitOrder`` from a price and quantity in the instrument's units, validated.
+
+    Every bad field is reported in one ``InvalidCommandError`` (messages joined by "; ").
+    """
+    problems = []
     if side not in SIDES:
-        raise InvalidCommandError(f"side must be one of {SIDES}, got {side!r}")
+        problems.append(f"side must be one of {SIDES}, got {side!r}")
+    qty_lots = _converted(instrument.qty_to_lots, qty, problems)
+    price_ticks = None if price is None else _converted(instrument.price_to_ticks, price, problems)
+    if problems:
+        raise InvalidCommandError("; ".join(problems))
     return SubmitOrder(
         side,  # type: ignore[arg-type]
-        instrument.qty_to_lots(qty),
-        None if price is None else instrument.price_to_ticks(price),
+        qty_lots,  # type: ignore[arg-type]
+        price_ticks,
         tif,  # type: ignore[arg-type]
         post_only,
         owner,
     )
+
+
+def _converted(convert: Callable[[object], int], value: object, problems: list[str]) -> int | None:
+    """``convert(value)``, or None with the error's message added to ``problems``."""
+    try:
+        return convert(value)
+    except InvalidCommandError as error:
+        problems.append(str(error))
+        return None
 
 
 def replace_in_units(
@@ -202,10 +220,11 @@ def replace_in_units(
     price: float | Decimal | None = None,
     owner: str | None = None,
 ) -> ReplaceOrder:
-    """A ``ReplaceOrder`` from a price and quantity in the instrument's units, validated."""
-    return ReplaceOrder(
-        order_id,
-        None if qty is None else instrument.qty_to_lots(qty),
-        None if price is None else instrument.price_to_ticks(price),
-        owner,
-    )
+    """A ``ReplaceOrder`` from a price and quantity in the instrument's units, validated
+    (every bad field reported at once, as in ``submit_in_units``)."""
+    problems: list[str] = []
+    qty_lots = None if qty is None else _converted(instrument.qty_to_lots, qty, problems)
+    price_ticks = None if price is None else _converted(instrument.price_to_ticks, price, problems)
+    if problems:
+        raise InvalidCommandError("; ".join(problems))
+    return ReplaceOrder(order_id, qty_lots, price_ticks, owner)

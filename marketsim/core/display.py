@@ -29,8 +29,8 @@ class LadderSource(Protocol):
     def level_ticks(self, side: BookSide, depth: int | None = None) -> list[LevelTicks]: ...
 
 
-def summary_line(book: LadderSource, kind: str = "OrderBook", extra: str = "") -> str:
-    """One line: symbol, best bid and ask with sizes, spread and seq."""
+def _top_of_book(book: LadderSource) -> tuple[str, str, str]:
+    """Best bid and best ask as "QTY @ PRICE" (or "-"), and the spread (or "")."""
     instrument = book.instrument
     bids, asks = book.level_ticks("bid", 1), book.level_ticks("ask", 1)
 
@@ -40,11 +40,23 @@ def summary_line(book: LadderSource, kind: str = "OrderBook", extra: str = "") -
         price, qty, _ = levels[0]
         return f"{instrument.lots_to_qty(qty)} @ {instrument.format_price(price)}"
 
-    spread = f", spread {instrument.format_price(asks[0][0] - bids[0][0])}" if bids and asks else ""
-    return (
-        f"<{kind} {book.symbol}: bid {quote(bids)} | ask {quote(asks)}{spread}; "
-        f"{extra}seq {book.seq}>"
-    )
+    spread = instrument.format_price(asks[0][0] - bids[0][0]) if bids and asks else ""
+    return quote(bids), quote(asks), spread
+
+
+def summary_line(book: LadderSource, kind: str = "OrderBook", extra: str = "") -> str:
+    """One line: symbol, best bid and ask with sizes, spread and seq."""
+    bid, ask, spread = _top_of_book(book)
+    spread = f", spread {spread}" if spread else ""
+    return f"<{kind} {book.symbol}: bid {bid} | ask {ask}{spread}; {extra}seq {book.seq}>"
+
+
+def quote_line(book: LadderSource) -> str:
+    """The top of the book for a terminal, e.g. ``ACME seq 7  bid 4 @ 99.95  ask 10 @ 100.05
+    spread 0.10`` (``-`` for an empty side)."""
+    bid, ask, spread = _top_of_book(book)
+    spread = f"  spread {spread}" if spread else ""
+    return f"{book.symbol} seq {book.seq}  bid {bid}  ask {ask}{spread}"
 
 
 def _rows(book: LadderSource, depth: int) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
@@ -66,7 +78,7 @@ def _middle_line(book: LadderSource) -> str:
     return f"spread {book.instrument.format_price(asks[0][0] - bids[0][0])}"
 
 
-def text_ladder(book: LadderSource, depth: int = 10) -> str:
+def text_ladder(book: LadderSource, depth: int | None = 10) -> str:
     """The top ``depth`` levels of each side, asks above bids, as aligned plain text."""
     asks, bids = _rows(book, depth)
     rows = [_HEADER, *asks, *bids]

@@ -148,6 +148,9 @@ class OrderBook(BookView):
 
         ``side`` is "buy" or "sell"; ``qty`` a positive multiple of the lot size; ``tif`` one of
         "GTC", "IOC", "FOK"; ``post_only`` orders are rejected rather than take liquidity.
+        Prices and quantities follow the one rule of ``Instrument``: a number (int, float,
+        Decimal) or a string that spells one exactly ("100.05"), never a bool. Every bad field
+        is named in one error.
         """
         command = submit_in_units(self.instrument, side, qty, price, tif, post_only, owner)
         return self.execute(command, ts_event)

@@ -47,7 +47,13 @@ BOOK_SIDE_OF: Final = {BUY: BID, SELL: ASK}
 
 
 def _as_decimal(value: object, field_name: str) -> Decimal:
-    """Convert a user-supplied number to ``Decimal`` exactly as it was written."""
+    """Convert a user-supplied number to ``Decimal`` exactly as it was written.
+
+    The one rule for every price, quantity, tick and lot size: an int, float, Decimal (or
+    another real number type), or a string that spells a decimal number ("100.05": exact,
+    as typed on a command line or in a form). Booleans are refused although Python counts
+    them as ints: ``True`` as a quantity is a mistake, never one share.
+    """
     if isinstance(value, bool) or not isinstance(value, Real | Decimal | str):
         raise InvalidCommandError(
             f"{field_name} must be a number, got {quoted(value)} ({type(value).__name__})"

@@ -6,9 +6,9 @@ import math
 from contextlib import suppress
 
 import pandas as pd
+from random_flow import RandomFlow
 
 from marketsim.core import OrderBook
-from marketsim.demo import RandomFlow
 from marketsim.errors import UnknownOrderError
 from marketsim.frames import bbo_frame
 

@@ -8,9 +8,9 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from random_flow import RandomFlow
 
 from marketsim.core import OrderBook
-from marketsim.demo import RandomFlow
 from marketsim.errors import UnknownOrderError
 
 #: 2024-03-01 14:30:00 UTC in nanoseconds; the simulated orders arrive 5 ms apart.
