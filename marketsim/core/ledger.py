@@ -31,6 +31,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from marketsim.core.events import (
+    BookDelta,
     Event,
     OrderAccepted,
     OrderCancelled,
@@ -289,20 +290,23 @@ class Ledger:
         grid = self._grids[symbol]
         for event in events:
             kind = type(event)
+            if kind is BookDelta:  # the most frequent event, and no concern of accounts
+                continue
             if kind is Trade:
                 price_units = event.price_ticks * grid.scale  # type: ignore[union-attr]
                 lots = event.qty_lots  # type: ignore[union-attr]
                 taker_buys = event.aggressor_side == "buy"  # type: ignore[union-attr]
                 self._last_trade[symbol] = event.price_ticks  # type: ignore[union-attr]
-                for owner, order_id, buying, fee in (
-                    (event.maker_owner, event.maker_order_id, not taker_buys, grid.maker_fee),  # type: ignore[union-attr]
-                    (event.taker_owner, event.taker_order_id, taker_buys, grid.taker_fee),  # type: ignore[union-attr]
-                ):
-                    position = positions.get(owner)
-                    if position is None:
-                        position = positions[owner] = Position()
-                    position.fill(buying, price_units, lots, fee * lots)
-                    position.reduce(order_id, lots)
+                maker = positions.get(event.maker_owner)  # type: ignore[union-attr]
+                if maker is None:
+                    maker = positions[event.maker_owner] = Position()  # type: ignore[union-attr]
+                maker.fill(not taker_buys, price_units, lots, grid.maker_fee * lots)
+                maker.reduce(event.maker_order_id, lots)  # type: ignore[union-attr]
+                taker = positions.get(event.taker_owner)  # type: ignore[union-attr]
+                if taker is None:
+                    taker = positions[event.taker_owner] = Position()  # type: ignore[union-attr]
+                taker.fill(taker_buys, price_units, lots, grid.taker_fee * lots)
+                taker.reduce(event.taker_order_id, lots)  # type: ignore[union-attr]
             elif kind is OrderAccepted:
                 # Only GTC limit orders may rest; their own trades follow and reduce them.
                 if event.price_ticks is not None and event.tif == "GTC":  # type: ignore[union-attr]
