@@ -28,6 +28,13 @@ class NotFoundError(MarketsimError, KeyError, ValueError):
         return str(self.args[0]) if self.args else ""
 
 
+class MarketHaltedError(InvalidCommandError):
+    """Trading is halted: the command (a replace) is refused and nothing changes.
+
+    New orders during a halt are not errors but rejections, with reason "halted".
+    """
+
+
 class UnknownOrderError(NotFoundError):
     """The order id is unknown, or the order is no longer live (filled or cancelled)."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from marketsim.core.events import PHASES, STP_MODES, Phase
 from marketsim.core.types import (
     MAX_PRICE_TICKS,
     MAX_QTY_LOTS,
@@ -46,9 +47,26 @@ class SubmitOrder:
     ``tif`` is "GTC" (rest until cancelled), "IOC" (cancel what does not fill at once) or "FOK"
     (fill completely at once or not at all). ``post_only`` orders are rejected if they would
     take liquidity. ``order_id`` is normally assigned by the book; replay passes it explicitly.
+
+    Exchange mechanics, all off by default: ``stop_price_ticks`` makes a stop order (it waits,
+    unseen, until a trade reaches that price); ``display_qty_lots`` makes an iceberg that shows
+    at most that much at a time; ``stp`` is a self-trade prevention mode (see ``STP_MODES``),
+    ignored when ``owner`` is "". ``uses_mechanics`` is True when any of them is on.
     """
 
-    __slots__ = ("order_id", "owner", "post_only", "price_ticks", "qty_lots", "side", "tif")
+    __slots__ = (
+        "display_qty_lots",
+        "order_id",
+        "owner",
+        "post_only",
+        "price_ticks",
+        "qty_lots",
+        "side",
+        "stop_price_ticks",
+        "stp",
+        "tif",
+        "uses_mechanics",
+    )
 
     def __init__(
         self,
@@ -59,6 +77,9 @@ class SubmitOrder:
         post_only: bool = False,
         owner: str = "",
         order_id: int | None = None,
+        stop_price_ticks: int | None = None,
+        display_qty_lots: int = 0,
+        stp: str = "",
     ) -> None:
         if side != "buy" and side != "sell":
             raise InvalidCommandError(f"side must be one of {SIDES}, got {side!r}")
@@ -86,9 +107,40 @@ class SubmitOrder:
         self.post_only = post_only
         self.owner = owner
         self.order_id = order_id
+        self.stop_price_ticks = stop_price_ticks
+        self.display_qty_lots = display_qty_lots
+        self.stp = stp
+        self.uses_mechanics = False
+        if stop_price_ticks is not None or display_qty_lots or stp:
+            self._check_mechanics()
+
+    def _check_mechanics(self) -> None:
+        """Validate the stop, iceberg and self-trade prevention fields."""
+        stop, display = self.stop_price_ticks, self.display_qty_lots
+        if stop is not None:
+            _check_positive_int(stop, "stop_price_ticks", MAX_PRICE_TICKS)
+            if self.post_only:
+                raise InvalidCommandError("a stop order cannot be post_only")
+            if display:
+                raise InvalidCommandError("a stop order cannot be an iceberg (display_qty)")
+        if display:
+            _check_positive_int(display, "display_qty_lots", MAX_QTY_LOTS)
+            if display > self.qty_lots:
+                raise InvalidCommandError(
+                    f"display_qty_lots {display} exceeds the order's qty_lots {self.qty_lots}"
+                )
+            if self.price_ticks is None or self.tif != "GTC":
+                raise InvalidCommandError("an iceberg (display_qty) needs a limit price and GTC")
+        elif type(display) is not int:
+            _check_positive_int(display, "display_qty_lots", MAX_QTY_LOTS)
+        if self.stp and self.stp not in STP_MODES:
+            raise InvalidCommandError(f"stp must be one of {STP_MODES} or '', got {self.stp!r}")
+        self.uses_mechanics = stop is not None or bool(display) or bool(self.stp and self.owner)
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        fields = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in self.__slots__ if name != "uses_mechanics"
+        )
         return f"SubmitOrder({fields})"
 
 
@@ -119,9 +171,11 @@ class ReplaceOrder:
     ``qty_lots`` is the new *open* quantity. Lowering it keeps the order's place in its queue;
     raising it or changing the price sends the order to the back of the (new) queue, and a new
     price that crosses the spread trades at once. ``owner`` works as in ``CancelOrder``.
+    For an iceberg ``qty_lots`` is its whole open quantity, shown and hidden. A pending stop
+    order can also get a new ``stop_price_ticks``.
     """
 
-    __slots__ = ("order_id", "owner", "price_ticks", "qty_lots")
+    __slots__ = ("order_id", "owner", "price_ticks", "qty_lots", "stop_price_ticks")
 
     def __init__(
         self,
@@ -129,12 +183,17 @@ class ReplaceOrder:
         qty_lots: int | None = None,
         price_ticks: int | None = None,
         owner: str | None = None,
+        stop_price_ticks: int | None = None,
     ) -> None:
         _check_order_id(order_id)
         if owner is not None:
             _check_owner(owner)
-        if qty_lots is None and price_ticks is None:
-            raise InvalidCommandError("replace needs a new qty, a new price, or both")
+        if qty_lots is None and price_ticks is None and stop_price_ticks is None:
+            raise InvalidCommandError(
+                "replace needs a new qty, a new price, or both (or a stop's new stop price)"
+            )
+        if stop_price_ticks is not None:
+            _check_positive_int(stop_price_ticks, "stop_price_ticks", MAX_PRICE_TICKS)
         if qty_lots is not None:
             _check_positive_int(qty_lots, "qty_lots", MAX_QTY_LOTS)
         if price_ticks is not None:
@@ -143,11 +202,13 @@ class ReplaceOrder:
         self.qty_lots = qty_lots
         self.price_ticks = price_ticks
         self.owner = owner
+        self.stop_price_ticks = stop_price_ticks
 
     def __repr__(self) -> str:
         return (
             f"ReplaceOrder(order_id={self.order_id!r}, qty_lots={self.qty_lots!r}, "
-            f"price_ticks={self.price_ticks!r}, owner={self.owner!r})"
+            f"price_ticks={self.price_ticks!r}, owner={self.owner!r}, "
+            f"stop_price_ticks={self.stop_price_ticks!r})"
         )
 
 
@@ -170,7 +231,33 @@ class ExecuteOrder:
         return f"ExecuteOrder(order_id={self.order_id!r}, qty_lots={self.qty_lots!r})"
 
 
-Command = SubmitOrder | CancelOrder | ReplaceOrder | ExecuteOrder
+class SetPhase:
+    """Move the book to another trading phase: "continuous", "auction" or "halted".
+
+    Entering "continuous" with a crossed book (after an auction) uncrosses it first.
+    """
+
+    __slots__ = ("phase",)
+
+    def __init__(self, phase: Phase) -> None:
+        if phase not in PHASES:
+            raise InvalidCommandError(f"phase must be one of {PHASES}, got {phase!r:.80}")
+        self.phase = phase
+
+    def __repr__(self) -> str:
+        return f"SetPhase(phase={self.phase!r})"
+
+
+class Uncross:
+    """Run the call auction now: every match at one price; the book stays in the auction."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Uncross()"
+
+
+Command = SubmitOrder | CancelOrder | ReplaceOrder | ExecuteOrder | SetPhase | Uncross
 
 
 def submit_in_units(
@@ -181,10 +268,15 @@ def submit_in_units(
     tif: str = "GTC",
     post_only: bool = False,
     owner: str = "",
+    stop_price: float | Decimal | None = None,
+    display_qty: float | Decimal | None = None,
+    stp: str | None = None,
 ) -> SubmitOrder:
     """A ``SubmitOrder`` from a price and quantity in the instrument's units, validated."""
     if side not in SIDES:
         raise InvalidCommandError(f"side must be one of {SIDES}, got {side!r}")
+    if stp is not None and type(stp) is not str:
+        raise InvalidCommandError(f"stp must be one of {STP_MODES}, got {stp!r:.80}")
     return SubmitOrder(
         side,  # type: ignore[arg-type]
         instrument.qty_to_lots(qty),
@@ -192,6 +284,13 @@ def submit_in_units(
         tif,  # type: ignore[arg-type]
         post_only,
         owner,
+        stop_price_ticks=(
+            None if stop_price is None else instrument.price_to_ticks(stop_price, "stop_price")
+        ),
+        display_qty_lots=(
+            0 if display_qty is None else instrument.qty_to_lots(display_qty, "display_qty")
+        ),
+        stp=stp or "",
     )
 
 
@@ -201,6 +300,7 @@ def replace_in_units(
     qty: float | Decimal | None = None,
     price: float | Decimal | None = None,
     owner: str | None = None,
+    stop_price: float | Decimal | None = None,
 ) -> ReplaceOrder:
     """A ``ReplaceOrder`` from a price and quantity in the instrument's units, validated."""
     return ReplaceOrder(
@@ -208,4 +308,5 @@ def replace_in_units(
         None if qty is None else instrument.qty_to_lots(qty),
         None if price is None else instrument.price_to_ticks(price),
         owner,
+        None if stop_price is None else instrument.price_to_ticks(stop_price, "stop_price"),
     )

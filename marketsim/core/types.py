@@ -8,7 +8,7 @@ DataFrame schemas one to one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from numbers import Real
 from typing import Final, Literal
 
@@ -31,6 +31,10 @@ TIME_IN_FORCE: Final = ("GTC", "IOC", "FOK")
 #: float64 columns of the frames.
 MAX_QTY_LOTS: Final = 10**12
 MAX_PRICE_TICKS: Final = 10**15
+
+#: A float this close to a grid point, relative to the step, counts as that grid point:
+#: ``10010 * 0.01`` is 100.10000000000001, which is meant as 100.10.
+SNAP_TOLERANCE: Final = Decimal("1e-9")
 
 #: The side of the book an order of each side rests on.
 BOOK_SIDE_OF: Final = {BUY: BID, SELL: ASK}
@@ -108,6 +112,10 @@ class Instrument:
             steps, remainder = divmod(number, step)
         except InvalidOperation:  # more digits than the decimal context holds
             raise InvalidCommandError(f"{field_name} {value!r} is too large") from None
+        if remainder and isinstance(value, float):
+            snapped = _snapped_steps(number, step)
+            if snapped is not None:
+                steps, remainder = snapped, Decimal(0)
         if remainder:
             raise InvalidCommandError(
                 f"{field_name} {value!r} is not a multiple of {step_name} {step} for {self.symbol}"
@@ -130,3 +138,15 @@ class Instrument:
     def format_price(self, ticks: int) -> str:
         """The price of ``ticks`` as text with the grid's number of decimals."""
         return f"{self.ticks_to_price(ticks):.{self._price_decimals}f}"
+
+
+def _snapped_steps(number: Decimal, step: Decimal) -> Decimal | None:
+    """The grid point a float lies within ``SNAP_TOLERANCE`` of a step from, else None.
+
+    Only floats snap: their arithmetic (``mid + k * tick``) lands a hair off the grid, while a
+    ``Decimal`` or a string says exactly what it means and must be on the grid.
+    """
+    nearest = (number / step).to_integral_value(ROUND_HALF_EVEN)
+    if abs(number - nearest * step) <= step * SNAP_TOLERANCE:
+        return nearest
+    return None

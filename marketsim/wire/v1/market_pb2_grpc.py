@@ -93,6 +93,11 @@ class MarketServiceStub:
                 request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.StreamEventsRequest.SerializeToString,
                 response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.EventBatch.FromString,
                 _registered_method=True)
+        self.SetPhase = channel.unary_unary(
+                '/marketsim.wire.v1.MarketService/SetPhase',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseResponse.FromString,
+                _registered_method=True)
 
 
 class MarketServiceServicer:
@@ -179,6 +184,15 @@ class MarketServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetPhase(self, request, context):
+        """---- exchange mechanics
+        Move one book to another trading phase (an operator's call: admin only where roles are
+        enforced). Entering "continuous" from a crossed auction book uncrosses it first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MarketServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -231,6 +245,11 @@ def add_MarketServiceServicer_to_server(servicer, server):
                     servicer.StreamEvents,
                     request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.StreamEventsRequest.FromString,
                     response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.EventBatch.SerializeToString,
+            ),
+            'SetPhase': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPhase,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -512,6 +531,33 @@ class MarketService:
             '/marketsim.wire.v1.MarketService/StreamEvents',
             marketsim_dot_wire_dot_v1_dot_market__pb2.StreamEventsRequest.SerializeToString,
             marketsim_dot_wire_dot_v1_dot_market__pb2.EventBatch.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPhase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/SetPhase',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseResponse.FromString,
             options,
             channel_credentials,
             insecure,

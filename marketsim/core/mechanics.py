@@ -1,0 +1,514 @@
+"""Exchange mechanics beyond plain continuous matching, as a mixin of ``MatchingEngine``.
+
+Stop orders wait in ``PendingStops`` and enter when a trade reaches them, in a cascade that runs
+to its end within the command that set it off. Icebergs rest with a shown slice and hidden
+size (``RestingOrder.hidden_lots``); ``MatchingEngine._match`` refills them. Self-trade
+prevention is decided by the incoming order's mode. Orders arriving during a call auction or a
+halt are handled here; the auction itself is in ``auction``.
+
+The engine's hot path (``MatchingEngine.submit`` and ``cancel``) only comes here when a command
+or the phase needs it, so these features cost nothing when unused.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from marketsim.core.book import BookHalf, BookState, Level, RestingOrder, crosses, fillable_lots
+from marketsim.core.commands import CancelOrder, ReplaceOrder, SubmitOrder
+from marketsim.core.events import (
+    AUCTION,
+    CONTINUOUS,
+    HALTED,
+    REASON_AUCTION_PHASE,
+    REASON_FOK_UNFILLABLE,
+    REASON_HALTED,
+    REASON_IOC_REMAINDER,
+    REASON_MARKET_REMAINDER,
+    REASON_NO_LIQUIDITY,
+    REASON_POST_ONLY_WOULD_CROSS,
+    REASON_SELF_TRADE,
+    REASON_STOP_PRICE_REACHED,
+    REASON_USER,
+    Event,
+    OrderAccepted,
+    OrderCancelled,
+    OrderRejected,
+    OrderReplaced,
+    StopTriggered,
+    Trade,
+)
+from marketsim.core.stops import PendingStops, StopOrder, stop_reached
+from marketsim.errors import InvalidCommandError, MarketHaltedError
+
+
+def set_open_lots(order: RestingOrder, open_lots: int) -> None:
+    """Give ``order`` a new whole open quantity, shown up to its display size."""
+    shown = min(order.display_lots, open_lots) if order.display_lots else open_lots
+    order.qty_lots, order.hidden_lots = shown, open_lots - shown
+
+
+def reduce_open_lots(order: RestingOrder, level: Level, lots: int) -> None:
+    """Take ``lots`` off a resting order in place (hidden size first): it keeps its priority."""
+    from_hidden = min(lots, order.hidden_lots)
+    order.hidden_lots -= from_hidden
+    order.qty_lots -= lots - from_hidden
+    level.qty_lots -= lots - from_hidden
+
+
+class Mechanics:
+    """Stops, icebergs, self-trade prevention and phase rules (see the module docstring)."""
+
+    __slots__ = ()
+
+    # Provided by MatchingEngine.
+    book: BookState
+    seq: int
+    phase: str
+    stops: PendingStops
+    auction_orders: dict[int, RestingOrder]
+    last_trade_ticks: int | None
+
+    def is_live(self, order_id: int) -> bool:
+        """Is ``order_id`` resting, a pending stop, or a market order waiting for an auction?"""
+        return (
+            order_id in self.book.orders
+            or order_id in self.stops.orders
+            or order_id in self.auction_orders
+        )
+
+    # -- submit ------------------------------------------------------------------------------
+
+    def submit_with_mechanics(self, cmd: SubmitOrder, order_id: int, ts: int) -> list[Event]:
+        """Submit a stop, an iceberg, an order with self-trade prevention, or any order
+        outside continuous trading."""
+        order_type = "market" if cmd.price_ticks is None else "limit"
+        fields = (
+            order_id,
+            cmd.owner,
+            cmd.side,
+            order_type,
+            cmd.price_ticks,
+            cmd.qty_lots,
+            cmd.tif,
+            cmd.post_only,
+        )
+        extras = (cmd.stop_price_ticks, cmd.display_qty_lots, cmd.stp)
+        reason = self._arrival_problem(cmd)
+        self.seq += 1
+        if reason is not None:
+            return [OrderRejected(self.seq, ts, *fields, reason, *extras)]  # type: ignore[arg-type]
+        events: list[Event] = [OrderAccepted(self.seq, ts, *fields, *extras)]  # type: ignore[arg-type]
+        touched: dict[Level, None] = {}
+        if cmd.stop_price_ticks is not None:
+            self.stops.add(
+                StopOrder(
+                    order_id,
+                    cmd.owner,
+                    cmd.side,
+                    cmd.stop_price_ticks,
+                    cmd.price_ticks,
+                    cmd.qty_lots,
+                    cmd.tif,
+                    cmd.stp,
+                )
+            )
+        elif self.phase == AUCTION:
+            order = RestingOrder(
+                order_id,
+                cmd.owner,
+                cmd.side,
+                cmd.price_ticks,  # type: ignore[arg-type]
+                cmd.qty_lots,
+                0,
+                cmd.post_only,
+                cmd.display_qty_lots,
+            )
+            if cmd.price_ticks is None:
+                self.auction_orders[order_id] = order
+            else:
+                touched[self._rest(order)] = None  # type: ignore[attr-defined]
+        else:
+            self._enter(
+                events,
+                touched,
+                order_id,
+                cmd.owner,
+                cmd.side,
+                cmd.price_ticks,
+                cmd.qty_lots,
+                cmd.tif,
+                cmd.post_only,
+                cmd.display_qty_lots,
+                cmd.stp,
+                ts,
+            )
+            if self.stops.orders:
+                self.trigger_stops(events, touched, ts)
+        if touched:
+            self._emit_deltas(events, touched, ts)  # type: ignore[attr-defined]
+        return events
+
+    def _arrival_problem(self, cmd: SubmitOrder) -> str | None:
+        """Why a new order cannot be accepted in the current phase, or None."""
+        if self.phase == HALTED:
+            return REASON_HALTED
+        if self.phase == AUCTION and cmd.tif != "GTC":
+            return REASON_AUCTION_PHASE
+        if cmd.stop_price_ticks is not None:
+            if stop_reached(cmd.side, cmd.stop_price_ticks, self.last_trade_ticks):
+                return REASON_STOP_PRICE_REACHED
+            return None
+        if self.phase == AUCTION:
+            return None
+        return self._entry_problem(cmd.side, cmd.price_ticks, cmd.qty_lots, cmd.tif, cmd.post_only)
+
+    def _entry_problem(
+        self, side: str, price: int | None, qty: int, tif: str, post_only: bool
+    ) -> str | None:
+        """Why an order cannot enter continuous matching now (the reject reasons), or None."""
+        opposite = self.book.asks if side == "buy" else self.book.bids
+        best = opposite.best_level()
+        if best is None:
+            if price is None:
+                return REASON_NO_LIQUIDITY
+            return REASON_FOK_UNFILLABLE if tif == "FOK" else None
+        if post_only and (price is None or crosses(side, price, best.price_ticks)):
+            return REASON_POST_ONLY_WOULD_CROSS
+        if tif == "FOK" and fillable_lots(opposite, side, price, qty) < qty:
+            return REASON_FOK_UNFILLABLE
+        return None
+
+    def _enter(
+        self,
+        events: list[Event],
+        touched: dict[Level, None],
+        order_id: int,
+        owner: str,
+        side: str,
+        price: int | None,
+        qty: int,
+        tif: str,
+        post_only: bool,
+        display: int,
+        stp: str,
+        ts: int,
+    ) -> None:
+        """Match an order that passed its checks, then rest or cancel what is left."""
+        opposite: BookHalf = self.book.asks if side == "buy" else self.book.bids
+        start = len(events)
+        leaves = self._match(  # type: ignore[attr-defined]
+            events, touched, opposite, side, price, qty, order_id, owner, ts, stp
+        )
+        if not leaves:
+            return
+        if price is None or tif != "GTC":
+            self.seq += 1
+            reason = REASON_MARKET_REMAINDER if price is None else REASON_IOC_REMAINDER
+            events.append(
+                OrderCancelled(self.seq, ts, order_id, owner, side, price, leaves, reason)
+            )  # type: ignore[arg-type]
+            return
+        filled = sum(
+            e.qty_lots for e in events[start:] if type(e) is Trade and e.taker_order_id == order_id
+        )
+        order = RestingOrder(order_id, owner, side, price, leaves, filled, post_only, display)  # type: ignore[arg-type]
+        touched[self._rest(order)] = None  # type: ignore[attr-defined]
+
+    # -- stops -------------------------------------------------------------------------------
+
+    def trigger_stops(
+        self, events: list[Event], touched: dict[Level, None], ts: int, price: int | None = None
+    ) -> None:
+        """Let in every stop the trades in ``events`` (or a trade at ``price``) reach.
+
+        Triggered stops enter one by one in trigger order; their own trades can trigger more,
+        which queue behind, until the cascade ends.
+        """
+        stops = self.stops
+        waiting: deque[tuple[StopOrder, int]] = deque()
+        if price is not None:
+            waiting.extend((stop, price) for stop in stops.pop_reached(price))
+        scanned = 0
+        while True:
+            if stops.orders:
+                for event in events[scanned:]:
+                    if type(event) is Trade:
+                        trade_price = event.price_ticks
+                        waiting.extend((s, trade_price) for s in stops.pop_reached(trade_price))
+            scanned = len(events)
+            if not waiting:
+                return
+            stop, trigger_price = waiting.popleft()
+            self.seq += 1
+            events.append(
+                StopTriggered(
+                    self.seq,
+                    ts,
+                    stop.order_id,
+                    stop.owner,
+                    stop.side,  # type: ignore[arg-type]
+                    stop.stop_price_ticks,
+                    stop.price_ticks,
+                    stop.qty_lots,
+                    trigger_price,
+                )
+            )
+            problem = self._entry_problem(
+                stop.side, stop.price_ticks, stop.qty_lots, stop.tif, False
+            )
+            if problem is not None:
+                self.seq += 1
+                events.append(
+                    OrderCancelled(
+                        self.seq,
+                        ts,
+                        stop.order_id,
+                        stop.owner,
+                        stop.side,  # type: ignore[arg-type]
+                        stop.price_ticks,
+                        stop.qty_lots,
+                        problem,
+                    )
+                )
+                continue
+            self._enter(
+                events,
+                touched,
+                stop.order_id,
+                stop.owner,
+                stop.side,
+                stop.price_ticks,
+                stop.qty_lots,
+                stop.tif,
+                False,
+                0,
+                stop.stp,
+                ts,
+            )
+
+    # -- self-trade prevention ---------------------------------------------------------------
+
+    def prevent_self_trade(
+        self,
+        events: list[Event],
+        level: Level,
+        maker: RestingOrder,
+        stp: str,
+        leaves: int,
+        taker_id: int,
+        taker_side: str,
+        taker_price: int | None,
+        ts: int,
+    ) -> int:
+        """Apply mode ``stp`` where a taker meets its owner's resting order; return its leaves.
+
+        "cancel_newest" cancels the taker, "cancel_oldest" the maker, "cancel_both" both;
+        "decrement" takes the smaller open quantity off both, which removes the smaller.
+        """
+        maker_open = maker.qty_lots + maker.hidden_lots
+        taker_cut = maker_cut = 0
+        if stp == "cancel_newest":
+            taker_cut = leaves
+        elif stp == "cancel_oldest":
+            maker_cut = maker_open
+        elif stp == "cancel_both":
+            taker_cut, maker_cut = leaves, maker_open
+        else:
+            taker_cut = maker_cut = min(leaves, maker_open)
+        owner = maker.owner
+        if maker_cut:
+            self.seq += 1
+            events.append(
+                OrderCancelled(
+                    self.seq,
+                    ts,
+                    maker.order_id,
+                    owner,
+                    maker.side,
+                    maker.price_ticks,
+                    maker_cut,
+                    REASON_SELF_TRADE,
+                )
+            )
+            if maker_cut == maker_open:
+                del level.orders[maker.order_id]
+                del self.book.orders[maker.order_id]
+                level.qty_lots -= maker.qty_lots
+                maker.qty_lots = maker.hidden_lots = 0
+            else:
+                reduce_open_lots(maker, level, maker_cut)
+        if taker_cut:
+            self.seq += 1
+            events.append(
+                OrderCancelled(
+                    self.seq,
+                    ts,
+                    taker_id,
+                    owner,
+                    taker_side,  # type: ignore[arg-type]
+                    taker_price,
+                    taker_cut,
+                    REASON_SELF_TRADE,
+                )
+            )
+        return leaves - taker_cut
+
+    # -- cancel and replace ------------------------------------------------------------------
+
+    def cancel_pending(self, cmd: CancelOrder, ts: int) -> list[Event]:
+        """Cancel a pending stop or a market order waiting for the auction (no level moves)."""
+        order = self._live_order(cmd.order_id, cmd.owner)  # type: ignore[attr-defined]
+        if isinstance(order, StopOrder):
+            self.stops.remove(order.order_id)
+        else:
+            del self.auction_orders[order.order_id]
+        self.seq += 1
+        return [
+            OrderCancelled(
+                self.seq,
+                ts,
+                order.order_id,
+                order.owner,
+                order.side,
+                order.price_ticks,
+                order.qty_lots,
+                REASON_USER,
+            )
+        ]
+
+    def replace(self, cmd: ReplaceOrder, ts: int) -> list[Event]:
+        """Change a live order's open quantity and/or price (see ``ReplaceOrder``)."""
+        order = self._live_order(cmd.order_id, cmd.owner)  # type: ignore[attr-defined]
+        if self.phase == HALTED:
+            raise MarketHaltedError(f"order {cmd.order_id} cannot be replaced: trading is halted")
+        if isinstance(order, StopOrder):
+            return self._replace_stop(order, cmd, ts)
+        if cmd.stop_price_ticks is not None:
+            raise InvalidCommandError(f"order {order.order_id} is not a pending stop order")
+        if order.order_id in self.auction_orders:
+            raise InvalidCommandError(f"market order {order.order_id} has no price to replace")
+        old_price, old_open = order.price_ticks, order.qty_lots + order.hidden_lots
+        new_price = old_price if cmd.price_ticks is None else cmd.price_ticks
+        new_open = old_open if cmd.qty_lots is None else cmd.qty_lots
+        keeps_priority = new_price == old_price and new_open <= old_open
+        self.seq += 1
+        events: list[Event] = [
+            OrderReplaced(
+                self.seq,
+                ts,
+                order.order_id,
+                order.owner,
+                order.side,
+                old_price,
+                old_open,
+                new_price,
+                new_open,
+                keeps_priority,
+            )
+        ]
+        half = self.book.bids if order.side == "buy" else self.book.asks
+        level = half.levels[old_price]
+        touched: dict[Level, None] = {level: None}
+        if keeps_priority:
+            reduce_open_lots(order, level, old_open - new_open)
+        elif new_price == old_price:
+            level.qty_lots -= order.qty_lots
+            set_open_lots(order, new_open)
+            level.qty_lots += order.qty_lots
+            level.orders.move_to_end(order.order_id)
+        else:
+            self._move(events, touched, order, new_price, new_open, ts)
+        if self.stops.orders and self.phase == CONTINUOUS:
+            self.trigger_stops(events, touched, ts)
+        self._emit_deltas(events, touched, ts)  # type: ignore[attr-defined]
+        return events
+
+    def _move(
+        self,
+        events: list[Event],
+        touched: dict[Level, None],
+        order: RestingOrder,
+        new_price: int,
+        new_open: int,
+        ts: int,
+    ) -> None:
+        """Move a resting order to a new price, trading first if it crosses (not in an auction)."""
+        self._unrest(order)  # type: ignore[attr-defined]
+        order.price_ticks = new_price
+        opposite = self.book.asks if order.side == "buy" else self.book.bids
+        best = opposite.best_level()
+        leaves = new_open
+        if (
+            self.phase == CONTINUOUS
+            and best is not None
+            and crosses(order.side, new_price, best.price_ticks)
+        ):
+            if order.post_only:
+                # The order already left its old level; a post-only order may not take.
+                self.seq += 1
+                events.append(
+                    OrderCancelled(
+                        self.seq,
+                        ts,
+                        order.order_id,
+                        order.owner,
+                        order.side,
+                        new_price,
+                        new_open,
+                        REASON_POST_ONLY_WOULD_CROSS,
+                    )
+                )
+                return
+            leaves = self._match(  # type: ignore[attr-defined]
+                events,
+                touched,
+                opposite,
+                order.side,
+                new_price,
+                new_open,
+                order.order_id,
+                order.owner,
+                ts,
+            )
+            order.filled_lots += new_open - leaves
+        if leaves:
+            set_open_lots(order, leaves)
+            touched[self._rest(order)] = None  # type: ignore[attr-defined]
+
+    def _replace_stop(self, stop: StopOrder, cmd: ReplaceOrder, ts: int) -> list[Event]:
+        """Change a pending stop's stop price, limit price and/or quantity."""
+        new_stop = stop.stop_price_ticks if cmd.stop_price_ticks is None else cmd.stop_price_ticks
+        new_price = stop.price_ticks if cmd.price_ticks is None else cmd.price_ticks
+        new_qty = stop.qty_lots if cmd.qty_lots is None else cmd.qty_lots
+        if stop_reached(stop.side, new_stop, self.last_trade_ticks):
+            raise InvalidCommandError(
+                f"stop price ticks {new_stop} is already reached by the last trade at "
+                f"{self.last_trade_ticks}"
+            )
+        keeps_priority = (
+            new_stop == stop.stop_price_ticks
+            and new_price == stop.price_ticks
+            and new_qty <= stop.qty_lots
+        )
+        self.seq += 1
+        event = OrderReplaced(
+            self.seq,
+            ts,
+            stop.order_id,
+            stop.owner,
+            stop.side,  # type: ignore[arg-type]
+            stop.price_ticks,
+            stop.qty_lots,
+            new_price,
+            new_qty,
+            keeps_priority,
+            stop.stop_price_ticks,
+            new_stop,
+        )
+        if not keeps_priority:
+            self.stops.remove(stop.order_id)
+        stop.stop_price_ticks, stop.price_ticks, stop.qty_lots = new_stop, new_price, new_qty
+        if not keeps_priority:
+            self.stops.add(stop)
+        return [event]
