@@ -240,7 +240,8 @@ class CallAuction:
         from_shown = min(lots, order.qty_lots)
         order.qty_lots -= from_shown
         level.qty_lots -= from_shown
-        order.hidden_lots -= lots - from_shown
+        if lots > from_shown:
+            order.hidden_lots -= lots - from_shown
         if order.qty_lots:
             return order.qty_lots + order.hidden_lots
         if order.hidden_lots:

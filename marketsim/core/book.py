@@ -18,21 +18,15 @@ class RestingOrder:
     """A live order in the book.
 
     ``qty_lots`` is its open (leaves) quantity as the book shows it and ``filled_lots`` what it
-    has executed so far. An iceberg (``display_lots`` > 0) also has ``hidden_lots`` behind
-    the shown slice; its whole open quantity is ``qty_lots + hidden_lots``.
+    has executed so far. Its whole open quantity is ``qty_lots + hidden_lots``: only an
+    ``IcebergOrder`` hides any (a plain order reads the class defaults below, which keeps it as
+    small and quick to build as before icebergs existed).
     """
 
-    __slots__ = (
-        "display_lots",
-        "filled_lots",
-        "hidden_lots",
-        "order_id",
-        "owner",
-        "post_only",
-        "price_ticks",
-        "qty_lots",
-        "side",
-    )
+    __slots__ = ("filled_lots", "order_id", "owner", "post_only", "price_ticks", "qty_lots", "side")
+
+    display_lots = 0
+    hidden_lots = 0
 
     def __init__(
         self,
@@ -43,7 +37,6 @@ class RestingOrder:
         qty_lots: int,
         filled_lots: int,
         post_only: bool,
-        display_lots: int = 0,
     ) -> None:
         self.order_id = order_id
         self.owner = owner
@@ -52,23 +45,62 @@ class RestingOrder:
         self.qty_lots = qty_lots
         self.filled_lots = filled_lots
         self.post_only = post_only
-        self.display_lots = display_lots
-        self.hidden_lots = 0
-        if display_lots and qty_lots > display_lots:
-            self.qty_lots, self.hidden_lots = display_lots, qty_lots - display_lots
 
-    @property
-    def open_lots(self) -> int:
-        """The whole open quantity: shown plus hidden."""
-        return self.qty_lots + self.hidden_lots
+    def set_open_lots(self, open_lots: int) -> None:
+        """Set a new whole open quantity (an iceberg shows up to its display size of it)."""
+        self.qty_lots = open_lots
 
     def __repr__(self) -> str:
         hidden = f", hidden_lots={self.hidden_lots}" if self.display_lots else ""
         return (
-            f"RestingOrder(order_id={self.order_id}, owner={self.owner!r}, side={self.side!r}, "
-            f"price_ticks={self.price_ticks}, qty_lots={self.qty_lots}{hidden}, "
-            f"filled_lots={self.filled_lots})"
+            f"{type(self).__name__}(order_id={self.order_id}, owner={self.owner!r}, "
+            f"side={self.side!r}, price_ticks={self.price_ticks}, qty_lots={self.qty_lots}"
+            f"{hidden}, filled_lots={self.filled_lots})"
         )
+
+
+class IcebergOrder(RestingOrder):
+    """A resting order that shows at most ``display_lots`` (``qty_lots``) and hides the rest."""
+
+    __slots__ = ("display_lots", "hidden_lots")
+
+    def __init__(
+        self,
+        order_id: int,
+        owner: str,
+        side: Side,
+        price_ticks: int,
+        open_lots: int,
+        filled_lots: int,
+        post_only: bool,
+        display_lots: int,
+    ) -> None:
+        super().__init__(order_id, owner, side, price_ticks, 0, filled_lots, post_only)
+        self.display_lots = display_lots
+        self.set_open_lots(open_lots)
+
+    def set_open_lots(self, open_lots: int) -> None:
+        """Show up to the display size of ``open_lots`` and hide the rest."""
+        shown = min(self.display_lots, open_lots)
+        self.qty_lots, self.hidden_lots = shown, open_lots - shown
+
+
+def new_resting_order(
+    order_id: int,
+    owner: str,
+    side: Side,
+    price_ticks: int,
+    open_lots: int,
+    filled_lots: int,
+    post_only: bool,
+    display_lots: int,
+) -> RestingOrder:
+    """A ``RestingOrder``, or an ``IcebergOrder`` when ``display_lots`` is set."""
+    if display_lots:
+        return IcebergOrder(
+            order_id, owner, side, price_ticks, open_lots, filled_lots, post_only, display_lots
+        )
+    return RestingOrder(order_id, owner, side, price_ticks, open_lots, filled_lots, post_only)
 
 
 class Level:

@@ -51,21 +51,19 @@ class SubmitOrder:
     Exchange mechanics, all off by default: ``stop_price_ticks`` makes a stop order (it waits,
     unseen, until a trade reaches that price); ``display_qty_lots`` makes an iceberg that shows
     at most that much at a time; ``stp`` is a self-trade prevention mode (see ``STP_MODES``),
-    ignored when ``owner`` is "". ``uses_mechanics`` is True when any of them is on.
+    ignored when ``owner`` is "". They are kept together in ``mechanics`` (None when all are
+    off, which is all the matching hot path looks at).
     """
 
     __slots__ = (
-        "display_qty_lots",
+        "mechanics",
         "order_id",
         "owner",
         "post_only",
         "price_ticks",
         "qty_lots",
         "side",
-        "stop_price_ticks",
-        "stp",
         "tif",
-        "uses_mechanics",
     )
 
     def __init__(
@@ -107,16 +105,28 @@ class SubmitOrder:
         self.post_only = post_only
         self.owner = owner
         self.order_id = order_id
-        self.stop_price_ticks = stop_price_ticks
-        self.display_qty_lots = display_qty_lots
-        self.stp = stp
-        self.uses_mechanics = False
+        self.mechanics: tuple[int | None, int, str] | None = None
         if stop_price_ticks is not None or display_qty_lots or stp:
-            self._check_mechanics()
+            self._check_mechanics(stop_price_ticks, display_qty_lots, stp)
+            self.mechanics = (stop_price_ticks, display_qty_lots, stp)
 
-    def _check_mechanics(self) -> None:
+    @property
+    def stop_price_ticks(self) -> int | None:
+        """The stop price of a stop order, else None."""
+        return None if self.mechanics is None else self.mechanics[0]
+
+    @property
+    def display_qty_lots(self) -> int:
+        """The shown size of an iceberg, else 0."""
+        return 0 if self.mechanics is None else self.mechanics[1]
+
+    @property
+    def stp(self) -> str:
+        """The self-trade prevention mode, "" for none."""
+        return "" if self.mechanics is None else self.mechanics[2]
+
+    def _check_mechanics(self, stop: int | None, display: int, stp: str) -> None:
         """Validate the stop, iceberg and self-trade prevention fields."""
-        stop, display = self.stop_price_ticks, self.display_qty_lots
         if stop is not None:
             _check_positive_int(stop, "stop_price_ticks", MAX_PRICE_TICKS)
             if self.post_only:
@@ -133,14 +143,13 @@ class SubmitOrder:
                 raise InvalidCommandError("an iceberg (display_qty) needs a limit price and GTC")
         elif type(display) is not int:
             _check_positive_int(display, "display_qty_lots", MAX_QTY_LOTS)
-        if self.stp and self.stp not in STP_MODES:
-            raise InvalidCommandError(f"stp must be one of {STP_MODES} or '', got {self.stp!r}")
-        self.uses_mechanics = stop is not None or bool(display) or bool(self.stp and self.owner)
+        if stp and stp not in STP_MODES:
+            raise InvalidCommandError(f"stp must be one of {STP_MODES} or '', got {stp!r:.80}")
 
     def __repr__(self) -> str:
-        fields = ", ".join(
-            f"{name}={getattr(self, name)!r}" for name in self.__slots__ if name != "uses_mechanics"
-        )
+        names = [name for name in self.__slots__ if name != "mechanics"]
+        names += ["stop_price_ticks", "display_qty_lots", "stp"]
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
         return f"SubmitOrder({fields})"
 
 
@@ -242,7 +251,7 @@ class SetPhase:
     def __init__(self, phase: Phase) -> None:
         if phase not in PHASES:
             raise InvalidCommandError(f"phase must be one of {PHASES}, got {phase!r:.80}")
-        self.phase = phase
+        self.phase = PHASES[PHASES.index(phase)]  # the canonical string: engines test `is`
 
     def __repr__(self) -> str:
         return f"SetPhase(phase={self.phase!r})"

@@ -87,6 +87,7 @@ class MatchingEngine(Mechanics, CallAuction):
         "order_ids",
         "phase",
         "seq",
+        "stop_orders",
         "stops",
     )
 
@@ -98,6 +99,7 @@ class MatchingEngine(Mechanics, CallAuction):
         self.phase = CONTINUOUS
         #: Pending stop orders, outside the visible book.
         self.stops = PendingStops()
+        self.stop_orders = self.stops.orders  # the same dict, one attribute away
         #: Market orders collected during a call auction, by id in arrival order.
         self.auction_orders: dict[int, RestingOrder] = {}
         #: Price of the last trade (stops trigger on it), None before the first.
@@ -131,7 +133,7 @@ class MatchingEngine(Mechanics, CallAuction):
             raise InvalidCommandError(f"order_id {order_id} is already live")
         else:
             self.order_ids.skip_past(order_id)
-        if cmd.uses_mechanics or self.phase != CONTINUOUS:
+        if cmd.mechanics is not None or self.phase is not CONTINUOUS:
             return self.submit_with_mechanics(cmd, order_id, ts_event)
         side, qty, price, tif = cmd.side, cmd.qty_lots, cmd.price_ticks, cmd.tif
         buying = side == "buy"
@@ -207,7 +209,7 @@ class MatchingEngine(Mechanics, CallAuction):
                     order_id, cmd.owner, side, price, leaves, qty - leaves, cmd.post_only
                 )
                 touched[self._rest(order)] = None
-        if self.stops.orders:
+        if self.stop_orders:
             self.trigger_stops(events, touched, ts_event)
         if touched:
             self._emit_deltas(events, touched, ts_event)
@@ -215,9 +217,11 @@ class MatchingEngine(Mechanics, CallAuction):
 
     def cancel(self, cmd: CancelOrder, ts_event: int) -> list[Event]:
         """Remove a live order's open quantity from the book."""
-        if cmd.order_id not in self.book.orders:
+        order = self.book.orders.get(cmd.order_id)
+        if order is None:
             return self.cancel_pending(cmd, ts_event)
-        order = self._live_order(cmd.order_id, cmd.owner)
+        if cmd.owner is not None and cmd.owner != order.owner:
+            self._live_order(cmd.order_id, cmd.owner)  # raises PermissionDeniedError
         level = self._unrest(order)
         seq = self.seq
         self.seq = seq + 2
@@ -273,7 +277,7 @@ class MatchingEngine(Mechanics, CallAuction):
             if not order.qty_lots:
                 self.seq = self._refill(events, order, level, self.seq, ts_event)
             touched = {level: None}
-        if self.stops.orders and self.phase == CONTINUOUS:
+        if self.stop_orders and self.phase is CONTINUOUS:
             self.trigger_stops(events, touched, ts_event)
         self._emit_deltas(events, touched, ts_event)
         return events
@@ -318,6 +322,7 @@ class MatchingEngine(Mechanics, CallAuction):
         seq = self.seq
         buying = side == "buy"
         prevented_owner = taker_owner if stp else ""
+        traded_at = None
         while leaves and keys:
             price = sign * keys[-1]
             if limit is not None and (price > limit if buying else price < limit):
@@ -353,7 +358,7 @@ class MatchingEngine(Mechanics, CallAuction):
                 leaves -= fill
                 level.qty_lots -= fill
                 maker.filled_lots += fill
-                self.last_trade_ticks = price
+                traded_at = price
                 if fill != maker.qty_lots:
                     maker.qty_lots -= fill
                 elif maker.hidden_lots:
@@ -367,6 +372,8 @@ class MatchingEngine(Mechanics, CallAuction):
                 del levels[price]
                 keys.pop()
         self.seq = seq
+        if traded_at is not None:
+            self.last_trade_ticks = traded_at
         return leaves
 
     def _refill(

@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from collections import deque
 
-from marketsim.core.book import BookHalf, BookState, Level, RestingOrder, crosses, fillable_lots
+from marketsim.core.book import (
+    BookHalf,
+    BookState,
+    Level,
+    RestingOrder,
+    crosses,
+    fillable_lots,
+    new_resting_order,
+)
 from marketsim.core.commands import CancelOrder, ReplaceOrder, SubmitOrder
 from marketsim.core.events import (
     AUCTION,
@@ -42,16 +50,11 @@ from marketsim.core.stops import PendingStops, StopOrder, stop_reached
 from marketsim.errors import InvalidCommandError, MarketHaltedError
 
 
-def set_open_lots(order: RestingOrder, open_lots: int) -> None:
-    """Give ``order`` a new whole open quantity, shown up to its display size."""
-    shown = min(order.display_lots, open_lots) if order.display_lots else open_lots
-    order.qty_lots, order.hidden_lots = shown, open_lots - shown
-
-
 def reduce_open_lots(order: RestingOrder, level: Level, lots: int) -> None:
     """Take ``lots`` off a resting order in place (hidden size first): it keeps its priority."""
     from_hidden = min(lots, order.hidden_lots)
-    order.hidden_lots -= from_hidden
+    if from_hidden:
+        order.hidden_lots -= from_hidden
     order.qty_lots -= lots - from_hidden
     level.qty_lots -= lots - from_hidden
 
@@ -114,7 +117,7 @@ class Mechanics:
                 )
             )
         elif self.phase == AUCTION:
-            order = RestingOrder(
+            order = new_resting_order(
                 order_id,
                 cmd.owner,
                 cmd.side,
@@ -212,7 +215,7 @@ class Mechanics:
         filled = sum(
             e.qty_lots for e in events[start:] if type(e) is Trade and e.taker_order_id == order_id
         )
-        order = RestingOrder(order_id, owner, side, price, leaves, filled, post_only, display)  # type: ignore[arg-type]
+        order = new_resting_order(order_id, owner, side, price, leaves, filled, post_only, display)  # type: ignore[arg-type]
         touched[self._rest(order)] = None  # type: ignore[attr-defined]
 
     # -- stops -------------------------------------------------------------------------------
@@ -335,7 +338,7 @@ class Mechanics:
                 del level.orders[maker.order_id]
                 del self.book.orders[maker.order_id]
                 level.qty_lots -= maker.qty_lots
-                maker.qty_lots = maker.hidden_lots = 0
+                maker.qty_lots = 0
             else:
                 reduce_open_lots(maker, level, maker_cut)
         if taker_cut:
@@ -414,12 +417,12 @@ class Mechanics:
             reduce_open_lots(order, level, old_open - new_open)
         elif new_price == old_price:
             level.qty_lots -= order.qty_lots
-            set_open_lots(order, new_open)
+            order.set_open_lots(new_open)
             level.qty_lots += order.qty_lots
             level.orders.move_to_end(order.order_id)
         else:
             self._move(events, touched, order, new_price, new_open, ts)
-        if self.stops.orders and self.phase == CONTINUOUS:
+        if self.stop_orders and self.phase is CONTINUOUS:
             self.trigger_stops(events, touched, ts)
         self._emit_deltas(events, touched, ts)  # type: ignore[attr-defined]
         return events
@@ -473,7 +476,7 @@ class Mechanics:
             )
             order.filled_lots += new_open - leaves
         if leaves:
-            set_open_lots(order, leaves)
+            order.set_open_lots(leaves)
             touched[self._rest(order)] = None  # type: ignore[attr-defined]
 
     def _replace_stop(self, stop: StopOrder, cmd: ReplaceOrder, ts: int) -> list[Event]:
