@@ -59,6 +59,25 @@ def reduce_open_lots(order: RestingOrder, level: Level, lots: int) -> None:
     level.qty_lots -= lots - from_hidden
 
 
+def _settle_levels(touched: dict[Level, None]) -> None:
+    """Publish each price once after a cascade, which can empty a level and open it again.
+
+    A level emptied and recreated at the same price is published as one update of the new
+    level; a level both opened and emptied within the command is not published at all.
+    """
+    by_price: dict[tuple[str, int], Level] = {}
+    for level in list(touched):
+        key = (level.side, level.price_ticks)
+        earlier = by_price.get(key)
+        if earlier is not None:
+            del touched[earlier]
+            level.is_new = earlier.is_new
+        by_price[key] = level
+    for level in list(touched):
+        if level.is_new and not level.orders:
+            del touched[level]
+
+
 class Mechanics:
     """Stops, icebergs, self-trade prevention and phase rules (see the module docstring)."""
 
@@ -229,6 +248,8 @@ class Mechanics:
         which queue behind, until the cascade ends.
         """
         stops = self.stops
+        if not (stops.orders or price is not None):
+            return
         waiting: deque[tuple[StopOrder, int]] = deque()
         if price is not None:
             waiting.extend((stop, price) for stop in stops.pop_reached(price))
@@ -241,7 +262,7 @@ class Mechanics:
                         waiting.extend((s, trade_price) for s in stops.pop_reached(trade_price))
             scanned = len(events)
             if not waiting:
-                return
+                break
             stop, trigger_price = waiting.popleft()
             self.seq += 1
             events.append(
@@ -289,6 +310,7 @@ class Mechanics:
                 stop.stp,
                 ts,
             )
+        _settle_levels(touched)
 
     # -- self-trade prevention ---------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -20,7 +20,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from reference_book import Outcome, ReferenceBook
+from reference_book import Outcome, ReferenceBook, RefusedError, reached
 
 from marketsim import InvalidCommandError, OrderBook, PermissionDeniedError, UnknownOrderError
 from marketsim.core import (
@@ -31,8 +31,11 @@ from marketsim.core import (
     OrderRejected,
     OrderReplaced,
     OrderResult,
+    PhaseChanged,
+    StopTriggered,
     Trade,
 )
+from marketsim.core.events import STP_MODES
 
 TICK = Decimal("0.01")
 #: A few ticks either side of 100.00, so that orders cross often.
@@ -43,6 +46,7 @@ sides = st.sampled_from(("buy", "sell"))
 quantities = st.integers(min_value=1, max_value=8)
 price_ticks = st.integers(min_value=LOW_TICKS, max_value=HIGH_TICKS)
 owners = st.sampled_from(OWNERS)
+stp_modes = st.sampled_from(("", "", *STP_MODES))
 
 
 def price_of(ticks: int) -> Decimal:
@@ -165,7 +169,13 @@ class MatchingMachine(RuleBasedStateMachine):
         return self.ts if self.ts % 3 else None
 
     def live_ids(self) -> list[int]:
-        return sorted(order.order_id for order in self.ref.resting)
+        return self.ref.live_ids()
+
+    def resting_ids(self) -> list[int]:
+        return sorted(o.order_id for o in self.ref.resting if o.price is not None)
+
+    def stop_ids(self) -> list[int]:
+        return sorted(stop.order_id for stop in self.ref.stops)
 
     def finished_ids(self) -> list[int]:
         live = set(self.live_ids())
@@ -185,9 +195,10 @@ class MatchingMachine(RuleBasedStateMachine):
             for e in events
             if isinstance(e, OrderCancelled) and e.order_id == outcome.order_id
         ]
-        assert cancelled == ([] if outcome.cancelled is None else [outcome.cancelled])
+        assert cancelled == outcome.cancelled
+        assert [e.order_id for e in events if isinstance(e, StopTriggered)] == outcome.triggered
         assert result.status == outcome.status
-        cancel_reason = outcome.cancelled[1] if outcome.cancelled else None
+        cancel_reason = outcome.cancelled[0][1] if outcome.status == "cancelled" else None
         assert result.reason == (outcome.rejected or cancel_reason)
         assert (result.filled_qty, result.leaves_qty) == (outcome.filled, outcome.leaves)
         self.check_deltas(events, before)
@@ -201,12 +212,14 @@ class MatchingMachine(RuleBasedStateMachine):
         """
         kinds = [type(e) for e in events]
         deltas = [e for e in events if isinstance(e, BookDelta)]
-        assert kinds[len(kinds) - len(deltas) :] == [BookDelta] * len(deltas)
-        assert [d.last for d in deltas] == [False] * (len(deltas) - 1) + [True] * bool(deltas)
+        one_batch = PhaseChanged not in kinds  # leaving an auction can log two batches
+        if one_batch:
+            assert kinds[len(kinds) - len(deltas) :] == [BookDelta] * len(deltas)
+            assert [d.last for d in deltas] == [False] * (len(deltas) - 1) + [True] * bool(deltas)
         after = ladder(self.book)
         delta_state = {(d.side, d.price_ticks): (d.qty_lots, d.order_count) for d in deltas}
         existed = {(side, p) for side in ("bid", "ask") for p, _, _ in before[2][side]}
-        for d in deltas:
+        for d in deltas if one_batch else []:
             if d.order_count == 0:
                 assert d.action == "delete" and (d.side, d.price_ticks) in existed, d
             else:
@@ -235,7 +248,7 @@ class MatchingMachine(RuleBasedStateMachine):
         """Start from a book with some depth (orders may still cross each other here)."""
         for side, orders in (("buy", bids), ("sell", asks)):
             for qty, ticks in orders:
-                self.submit_limit(side, qty, ticks, "GTC", False, "alice")
+                self.submit_limit(side, qty, ticks, "GTC", False, "alice", "")
 
     @rule(
         side=sides,
@@ -244,9 +257,12 @@ class MatchingMachine(RuleBasedStateMachine):
         tif=st.sampled_from(("GTC", "GTC", "IOC", "FOK")),
         post_only=st.booleans(),
         owner=owners,
+        stp=stp_modes,
+        display=st.none() | st.integers(1, 3),
     )
-    def submit_limit(self, side, qty, ticks, tif, post_only, owner) -> None:
+    def submit_limit(self, side, qty, ticks, tif, post_only, owner, stp, display=None) -> None:
         post_only = post_only and tif == "GTC"
+        display = display if display is not None and tif == "GTC" and display <= qty else None
         before = snapshot(self.book)
         result = self.book.submit(
             side,
@@ -255,22 +271,122 @@ class MatchingMachine(RuleBasedStateMachine):
             tif=tif,
             post_only=post_only,
             owner=owner,
+            stp=stp or None,
+            display_qty=display,
             ts_event=self.next_ts(),
         )
-        outcome = self.ref.submit(side, qty, ticks, tif, post_only)
+        outcome = self.ref.submit(
+            side, qty, ticks, tif, post_only, owner, display=display or 0, stp=stp
+        )
         self.owner_of[outcome.order_id] = owner
         self.check_batch(result, before, outcome)
 
-    @rule(side=sides, qty=st.integers(1, 20), tif=st.sampled_from(("GTC", "IOC", "FOK")))
-    def submit_market(self, side, qty, tif) -> None:
+    @rule(
+        side=sides,
+        qty=st.integers(1, 20),
+        tif=st.sampled_from(("GTC", "IOC", "FOK")),
+        stp=stp_modes,
+    )
+    def submit_market(self, side, qty, tif, stp) -> None:
         before = snapshot(self.book)
-        result = self.book.submit(side, qty, tif=tif, owner="bob", ts_event=self.next_ts())
-        outcome = self.ref.submit(side, qty, None, tif)
+        result = self.book.submit(
+            side, qty, tif=tif, owner="bob", stp=stp or None, ts_event=self.next_ts()
+        )
+        outcome = self.ref.submit(side, qty, None, tif, owner="bob", stp=stp)
         self.owner_of[outcome.order_id] = "bob"
         self.check_batch(result, before, outcome)
-        assert result.leaves_qty == 0, "a market order rested"
+        if self.ref.phase == "continuous":
+            assert result.leaves_qty == 0, "a market order rested"
 
-    @precondition(lambda self: self.ref.resting)
+    @rule(
+        side=sides,
+        qty=quantities,
+        stop=price_ticks,
+        limit=st.none() | price_ticks,
+        tif=st.sampled_from(("GTC", "GTC", "IOC", "FOK")),
+        owner=owners,
+        stp=stp_modes,
+    )
+    def submit_stop(self, side, qty, stop, limit, tif, owner, stp) -> None:
+        before = snapshot(self.book)
+        result = self.book.submit(
+            side,
+            qty,
+            price=None if limit is None else price_of(limit),
+            stop_price=price_of(stop),
+            tif=tif,
+            owner=owner,
+            stp=stp or None,
+            ts_event=self.next_ts(),
+        )
+        outcome = self.ref.submit(side, qty, limit, tif, False, owner, stop=stop, stp=stp)
+        self.owner_of[outcome.order_id] = owner
+        self.check_batch(result, before, outcome)
+
+    @precondition(lambda self: self.ref.stops)
+    @rule(data=st.data(), stop=st.none() | price_ticks, qty=st.none() | quantities)
+    def replace_stop(self, data, stop, qty) -> None:
+        order_id = data.draw(st.sampled_from(self.stop_ids()), label="order_id")
+        assume(stop is not None or qty is not None)
+        before = snapshot(self.book)
+        try:
+            outcome = self.ref.replace_stop(order_id, stop, qty, None)
+        except RefusedError:
+            try:
+                self.book.replace(
+                    order_id, qty=qty, stop_price=None if stop is None else price_of(stop)
+                )
+            except InvalidCommandError:
+                self.assert_unchanged(before)
+                return
+            raise AssertionError(f"replace of stop {order_id} was not refused") from None
+        result = self.book.replace(
+            order_id,
+            qty=qty,
+            stop_price=None if stop is None else price_of(stop),
+            ts_event=self.next_ts(),
+        )
+        self.check_batch(result, before, outcome)
+        assert result.events[0].priority_kept == outcome.priority_kept
+
+    @rule(phase=st.sampled_from(("continuous", "continuous", "auction", "halted")))
+    def set_phase(self, phase) -> None:
+        before = snapshot(self.book)
+        try:
+            outcome = self.ref.set_phase(phase)
+        except RefusedError:
+            try:
+                self.book.set_phase(phase)
+            except InvalidCommandError:
+                self.assert_unchanged(before)
+                return
+            raise AssertionError(f"set_phase({phase!r}) twice was accepted") from None
+        result = self.book.set_phase(phase, ts_event=self.next_ts())
+        assert self.book.phase == phase
+        assert trades_of(result.events) == outcome.trades
+        triggered = [e.order_id for e in result.events if isinstance(e, StopTriggered)]
+        assert triggered == outcome.triggered
+        self.check_deltas(result.events, before)
+
+    @precondition(lambda self: self.ref.phase == "auction")
+    @rule()
+    def uncross(self) -> None:
+        before = snapshot(self.book)
+        expected = self.ref.indicative()
+        result = self.book.uncross(ts_event=self.next_ts())
+        outcome = self.ref.uncross()
+        assert trades_of(result.events) == outcome.trades
+        assert result.matched_lots == (0 if expected is None else expected[1])
+        remainders = [
+            (e.qty_lots, e.reason) for e in result.events if isinstance(e, OrderCancelled)
+        ]
+        assert remainders == outcome.cancelled
+        self.check_deltas(result.events, before)
+        bid, ask = self.book.best_bid_ticks, self.book.best_ask_ticks
+        assert bid is None or ask is None or bid < ask, "a cross rests after the uncross"
+        assert not self.book.engine.auction_orders
+
+    @precondition(lambda self: self.ref.live_ids())
     @rule(data=st.data(), as_owner=st.booleans())
     def cancel_live(self, data, as_owner) -> None:
         order_id = data.draw(st.sampled_from(self.live_ids()), label="order_id")
@@ -290,18 +406,32 @@ class MatchingMachine(RuleBasedStateMachine):
     def replace_live(self, data, change, qty, ticks, order_id=None) -> None:
         if order_id is None:
             order_id = data.draw(st.sampled_from(self.live_ids()), label="order_id")
+        if order_id in self.stop_ids():
+            return
         old = self.ref.find(order_id)
-        old_price, old_qty = old.price, old.qty
+        old_price, old_qty = old.price, old.open
         new_qty = None if change == "price" else qty
         new_ticks = None if change == "qty" else ticks
         before = snapshot(self.book)
+        try:
+            outcome = self.ref.replace(order_id, new_qty, new_ticks)
+        except RefusedError:
+            try:
+                self.book.replace(
+                    order_id,
+                    qty=new_qty,
+                    price=None if new_ticks is None else price_of(new_ticks),
+                )
+            except InvalidCommandError:
+                self.assert_unchanged(before)
+                return
+            raise AssertionError(f"replace of {order_id} was not refused") from None
         result = self.book.replace(
             order_id,
             qty=new_qty,
             price=None if new_ticks is None else price_of(new_ticks),
             ts_event=self.next_ts(),
         )
-        outcome = self.ref.replace(order_id, new_qty, new_ticks)
         self.check_batch(result, before, outcome)
         replaced = result.events[0]
         assert isinstance(replaced, OrderReplaced)
@@ -315,6 +445,8 @@ class MatchingMachine(RuleBasedStateMachine):
     def replace_live_across_the_spread(self, data, through, qty) -> None:
         """Move an order to (or through) the best opposite price, when there is one."""
         order_id = data.draw(st.sampled_from(self.live_ids()), label="order_id")
+        if order_id not in self.resting_ids():
+            return
         order = self.ref.find(order_id)
         opposite = self.ref.levels("ask" if order.side == "buy" else "bid")
         if not opposite:
@@ -323,11 +455,11 @@ class MatchingMachine(RuleBasedStateMachine):
         ticks = best + through if order.side == "buy" else best - through
         self.replace_live(data, "price" if qty is None else "both", qty or 1, ticks, order_id)
 
-    @precondition(lambda self: self.ref.resting)
+    @precondition(lambda self: any(o.price is not None for o in self.ref.resting))
     @rule(data=st.data(), part=st.sampled_from(("some", "all", "too_much")))
     def execute_resting_order(self, data, part) -> None:
-        order_id = data.draw(st.sampled_from(self.live_ids()), label="order_id")
-        open_qty = self.ref.find(order_id).qty
+        order_id = data.draw(st.sampled_from(self.resting_ids()), label="order_id")
+        open_qty = self.ref.find(order_id).qty  # the shown quantity
         qty = {"all": open_qty, "too_much": open_qty + 1}.get(part) or data.draw(
             st.integers(1, open_qty), label="qty"
         )
@@ -365,6 +497,8 @@ class MatchingMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.ref.resting)
     @rule(data=st.data(), action=st.sampled_from(("cancel", "replace")))
     def change_order_of_someone_else(self, data, action) -> None:
+        if self.ref.phase == "halted" and action == "replace":
+            return
         order_id = data.draw(st.sampled_from(self.live_ids()), label="order_id")
         before = snapshot(self.book)
         try:
@@ -409,8 +543,34 @@ class MatchingMachine(RuleBasedStateMachine):
 
     @invariant()
     def book_is_never_crossed_at_rest(self) -> None:
+        if self.ref.phase != "continuous":
+            return  # an auction collects crossing orders
         bid, ask = self.book.best_bid_ticks, self.book.best_ask_ticks
         assert bid is None or ask is None or bid < ask, f"crossed: bid {bid} >= ask {ask}"
+
+    @invariant()
+    def phase_stops_and_indication_equal_the_reference(self) -> None:
+        assert self.book.phase == self.ref.phase
+        assert self.book.engine.last_trade_ticks == self.ref.last_trade
+        for side in ("buy", "sell"):
+            stops = [(i, ticks_of(p), q) for i, p, q in self.book.stops(side)]
+            assert stops == self.ref.pending_stops(side)
+        expected = self.ref.indicative()
+        indication = self.book.indicative()
+        if expected is None:
+            assert indication is None
+        else:
+            price, matched, imbalance, side = indication
+            assert (ticks_of(price), matched, imbalance, side) == expected
+
+    @invariant()
+    def no_pending_stop_is_already_reached(self) -> None:
+        if self.ref.phase != "continuous":
+            return  # stops wait for continuous trading
+        last = self.book.engine.last_trade_ticks
+        for side in ("buy", "sell"):
+            for order_id, stop, _ in self.book.stops(side):
+                assert not reached(side, ticks_of(stop), last), (order_id, stop, last)
 
     @invariant()
     def levels_and_queues_equal_the_reference(self) -> None:
@@ -419,14 +579,18 @@ class MatchingMachine(RuleBasedStateMachine):
         assert {side: self.book.level_ticks(side) for side in ("bid", "ask")} == expected
         for (side, ticks), queue in queues(self.book).items():
             assert queue == self.ref.queue(side, ticks), (side, ticks)
-        assert self.book.order_count == len(self.ref.resting)
+        assert self.book.order_count == len(self.resting_ids())
 
     @invariant()
-    def each_level_total_is_the_sum_of_its_queue(self) -> None:
+    def each_level_total_is_the_sum_of_its_shown_slices(self) -> None:
         for side in ("bid", "ask"):
             for price, qty, count in self.book.levels(side):
                 queue = self.book.queue(side, price)
-                assert qty == sum(q for _, q in queue)
+                level = self.book.engine.book.half(side).levels[ticks_of(price)]
+                shown = [order.qty_lots for order in level.orders.values()]
+                hidden = [order.hidden_lots for order in level.orders.values()]
+                assert qty == sum(shown)
+                assert [q for _, q in queue] == [s + h for s, h in zip(shown, hidden, strict=True)]
                 assert count == len(queue) > 0
             assert self.book.levels(side, 2) == self.book.levels(side)[:2]
 
@@ -462,12 +626,23 @@ class MatchingMachine(RuleBasedStateMachine):
                 self.ledger[event.order_id].budget += event.qty_lots - event.old_qty_lots
         self.ledger_read = len(events)
         open_qty = {i: q for queue in queues(self.book).values() for i, q in queue}
+        for side in ("buy", "sell"):
+            open_qty.update((i, q) for i, _, q in self.book.stops(side))
+        open_qty.update((i, o.qty_lots) for i, o in self.book.engine.auction_orders.items())
         assert open_qty.keys() <= self.ledger.keys()
         for order_id, entry in self.ledger.items():
             leaves = open_qty.get(order_id, 0)
             assert entry.budget == entry.filled + entry.cancelled + leaves, (order_id, entry)
-            if self.ref.is_live(order_id):
+            if order_id in self.resting_ids():
                 assert entry.filled == self.ref.find(order_id).filled
+
+    def teardown(self) -> None:
+        """The event log of the whole run replays into the same book."""
+        rebuilt = OrderBook.replay(self.book.events)
+        assert snapshot(rebuilt)[1:] == snapshot(self.book)[1:]
+        assert rebuilt.phase == self.book.phase
+        for side in ("buy", "sell"):
+            assert rebuilt.stops(side) == self.book.stops(side)
 
 
 MatchingMachine.TestCase.settings = settings(

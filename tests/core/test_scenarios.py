@@ -165,7 +165,9 @@ def test_scenario_produces_the_expected_trades_results_and_ladder(path: Path) ->
         elif words[0] == "indicative":
             want = " ".join(words[2:])
             got = book.indicative()
-            shown = "none" if got is None else " ".join("none" if v is None else str(v) for v in got)
+            shown = (
+                "none" if got is None else " ".join("none" if v is None else str(v) for v in got)
+            )
             assert shown == want, f"{line}: indicative is {shown}"
         elif words[0] == "stops":
             want = words[3:]
