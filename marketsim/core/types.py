@@ -35,6 +35,10 @@ MAX_PRICE_TICKS: Final = 10**15
 #: A float this close to a grid point, relative to the step, counts as that grid point:
 #: ``10010 * 0.01`` is 100.10000000000001, which is meant as 100.10.
 SNAP_TOLERANCE: Final = Decimal("1e-9")
+#: For large values float rounding itself exceeds that (a double holds ~16 digits), so a float
+#: within 16 units in the last place of a grid point (relative 2**-48) counts too; never more
+#: than a quarter step, so a value still snaps to one grid point only.
+FLOAT_ROUNDING: Final = Decimal(2) ** -48
 
 #: The side of the book an order of each side rests on.
 BOOK_SIDE_OF: Final = {BUY: BID, SELL: ASK}
@@ -141,12 +145,14 @@ class Instrument:
 
 
 def _snapped_steps(number: Decimal, step: Decimal) -> Decimal | None:
-    """The grid point a float lies within ``SNAP_TOLERANCE`` of a step from, else None.
+    """The grid point a float lies within rounding distance of, else None (see
+    ``SNAP_TOLERANCE`` and ``FLOAT_ROUNDING``).
 
     Only floats snap: their arithmetic (``mid + k * tick``) lands a hair off the grid, while a
     ``Decimal`` or a string says exactly what it means and must be on the grid.
     """
     nearest = (number / step).to_integral_value(ROUND_HALF_EVEN)
-    if abs(number - nearest * step) <= step * SNAP_TOLERANCE:
+    tolerance = min(max(step * SNAP_TOLERANCE, abs(number) * FLOAT_ROUNDING), step / 4)
+    if abs(number - nearest * step) <= tolerance:
         return nearest
     return None
