@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import grpc
 
-from marketsim.core import BookDelta, Exchange, OrderBook, OrderResult, Trade
+from marketsim.core import BookDelta, Exchange, OrderBook, OrderResult, SetPhase, Trade
 from marketsim.core.events import Event
 from marketsim.errors import MarketsimError, UnknownSymbolError
 from marketsim.server.errors import status_for
@@ -123,6 +123,21 @@ class MarketService(pb_grpc.MarketServiceServicer):
 
     async def ReplaceOrder(self, request, context):
         return await self._unary_command(request, context)
+
+    # -- exchange mechanics -----------------------------------------------------------------
+
+    async def SetPhase(self, request, context):
+        """Move one book to another phase. Who may call it is the server's access policy
+        (an operator's call); this handler only applies it."""
+        try:
+            book = self.exchange[request.symbol]
+            events = book.apply(SetPhase(request.phase[:40]), self._clock())  # type: ignore[arg-type]
+        except Exception as error:
+            await _abort(context, error)
+        self.hub.publish(book.symbol, events)
+        response = pb.SetPhaseResponse()
+        codec.append_events(response.events, events)
+        return response
 
     async def _unary_command(self, request, context) -> pb.OrderAck:
         ack = pb.OrderAck()
