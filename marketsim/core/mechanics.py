@@ -251,6 +251,7 @@ class Mechanics:
         if not (stops.orders or price is not None):
             return
         waiting: deque[tuple[StopOrder, int]] = deque()
+        entered = False
         if price is not None:
             waiting.extend((stop, price) for stop in stops.pop_reached(price))
         scanned = 0
@@ -263,6 +264,7 @@ class Mechanics:
             scanned = len(events)
             if not waiting:
                 break
+            entered = True
             stop, trigger_price = waiting.popleft()
             self.seq += 1
             events.append(
@@ -310,7 +312,8 @@ class Mechanics:
                 stop.stp,
                 ts,
             )
-        _settle_levels(touched)
+        if entered:
+            _settle_levels(touched)
 
     # -- self-trade prevention ---------------------------------------------------------------
 
