@@ -29,7 +29,7 @@ from marketsim.core.events import (
     PhaseChanged,
     Trade,
 )
-from marketsim.core.stops import PendingStops
+from marketsim.core.mechanics import EngineState
 from marketsim.errors import InvalidCommandError
 
 
@@ -101,18 +101,10 @@ def priority_queue(
     return queue
 
 
-class CallAuction:
+class CallAuction(EngineState):
     """Mixin of ``MatchingEngine``: trading phases and the uncross."""
 
     __slots__ = ()
-
-    # Provided by MatchingEngine.
-    book: BookState
-    seq: int
-    phase: str
-    stops: PendingStops
-    auction_orders: dict[int, RestingOrder]
-    last_trade_ticks: int | None
 
     def indicative(self) -> Indication | None:
         """Where an uncross would trade now; None outside an auction or without a cross."""

@@ -78,18 +78,24 @@ def _settle_levels(touched: dict[Level, None]) -> None:
             del touched[level]
 
 
-class Mechanics:
-    """Stops, icebergs, self-trade prevention and phase rules (see the module docstring)."""
+class EngineState:
+    """The state ``MatchingEngine`` holds, as the mixins below see it (it declares the slots)."""
 
     __slots__ = ()
 
-    # Provided by MatchingEngine.
     book: BookState
     seq: int
     phase: str
     stops: PendingStops
+    stop_orders: dict[int, StopOrder]
     auction_orders: dict[int, RestingOrder]
     last_trade_ticks: int | None
+
+
+class Mechanics(EngineState):
+    """Stops, icebergs, self-trade prevention and phase rules (see the module docstring)."""
+
+    __slots__ = ()
 
     def is_live(self, order_id: int) -> bool:
         """Is ``order_id`` resting, a pending stop, or a market order waiting for an auction?"""
