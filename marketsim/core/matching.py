@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 
+from marketsim.core.amend import Amendments
 from marketsim.core.auction import CallAuction
 from marketsim.core.book import BookHalf, BookState, Level, RestingOrder, fillable_lots
 from marketsim.core.commands import (
@@ -70,13 +71,14 @@ class OrderIds:
             self.next_id = order_id + 1
 
 
-class MatchingEngine(Mechanics, CallAuction):
+class MatchingEngine(Mechanics, Amendments, CallAuction):
     """Price-time priority matching for one instrument.
 
     ``order_ids`` hands out order ids (an exchange shares one ``OrderIds`` between its books so
     ids are unique across instruments). This class holds continuous matching of plain limit
     and market orders, the hot path; ``Mechanics`` adds stops, icebergs, self-trade prevention
-    and halts, ``CallAuction`` the auction phase; unused, they cost the hot path a flag test.
+    and halts, ``Amendments`` cancels and replaces them (and every replace), ``CallAuction``
+    the auction phase; unused, they cost the hot path a flag test.
     """
 
     __slots__ = (

@@ -4,7 +4,7 @@ Stop orders wait in ``PendingStops`` and enter when a trade reaches them, in a c
 to its end within the command that set it off. Icebergs rest with a shown slice and hidden
 size (``RestingOrder.hidden_lots``); ``MatchingEngine._match`` refills them. Self-trade
 prevention is decided by the incoming order's mode. Orders arriving during a call auction or a
-halt are handled here; the auction itself is in ``auction``.
+halt are handled here; the auction itself is in ``auction``, cancels and replaces in ``amend``.
 
 The engine's hot path (``MatchingEngine.submit`` and ``cancel``) only comes here when a command
 or the phase needs it, so these features cost nothing when unused.
@@ -23,10 +23,9 @@ from marketsim.core.book import (
     fillable_lots,
     new_resting_order,
 )
-from marketsim.core.commands import CancelOrder, ReplaceOrder, SubmitOrder
+from marketsim.core.commands import SubmitOrder
 from marketsim.core.events import (
     AUCTION,
-    CONTINUOUS,
     HALTED,
     REASON_AUCTION_PHASE,
     REASON_FOK_UNFILLABLE,
@@ -37,17 +36,14 @@ from marketsim.core.events import (
     REASON_POST_ONLY_WOULD_CROSS,
     REASON_SELF_TRADE,
     REASON_STOP_PRICE_REACHED,
-    REASON_USER,
     Event,
     OrderAccepted,
     OrderCancelled,
     OrderRejected,
-    OrderReplaced,
     StopTriggered,
     Trade,
 )
 from marketsim.core.stops import PendingStops, StopOrder, stop_reached
-from marketsim.errors import InvalidCommandError, MarketHaltedError
 
 
 def reduce_open_lots(order: RestingOrder, level: Level, lots: int) -> None:
@@ -387,162 +383,3 @@ class Mechanics(EngineState):
                 )
             )
         return leaves - taker_cut
-
-    # -- cancel and replace ------------------------------------------------------------------
-
-    def cancel_pending(self, cmd: CancelOrder, ts: int) -> list[Event]:
-        """Cancel a pending stop or a market order waiting for the auction (no level moves)."""
-        order = self._live_order(cmd.order_id, cmd.owner)  # type: ignore[attr-defined]
-        if isinstance(order, StopOrder):
-            self.stops.remove(order.order_id)
-        else:
-            del self.auction_orders[order.order_id]
-        self.seq += 1
-        return [
-            OrderCancelled(
-                self.seq,
-                ts,
-                order.order_id,
-                order.owner,
-                order.side,
-                order.price_ticks,
-                order.qty_lots,
-                REASON_USER,
-            )
-        ]
-
-    def replace(self, cmd: ReplaceOrder, ts: int) -> list[Event]:
-        """Change a live order's open quantity and/or price (see ``ReplaceOrder``)."""
-        order = self._live_order(cmd.order_id, cmd.owner)  # type: ignore[attr-defined]
-        if self.phase == HALTED:
-            raise MarketHaltedError(f"order {cmd.order_id} cannot be replaced: trading is halted")
-        if isinstance(order, StopOrder):
-            return self._replace_stop(order, cmd, ts)
-        if cmd.stop_price_ticks is not None:
-            raise InvalidCommandError(f"order {order.order_id} is not a pending stop order")
-        if order.order_id in self.auction_orders:
-            raise InvalidCommandError(f"market order {order.order_id} has no price to replace")
-        old_price, old_open = order.price_ticks, order.qty_lots + order.hidden_lots
-        new_price = old_price if cmd.price_ticks is None else cmd.price_ticks
-        new_open = old_open if cmd.qty_lots is None else cmd.qty_lots
-        keeps_priority = new_price == old_price and new_open <= old_open
-        self.seq += 1
-        events: list[Event] = [
-            OrderReplaced(
-                self.seq,
-                ts,
-                order.order_id,
-                order.owner,
-                order.side,
-                old_price,
-                old_open,
-                new_price,
-                new_open,
-                keeps_priority,
-            )
-        ]
-        half = self.book.bids if order.side == "buy" else self.book.asks
-        level = half.levels[old_price]
-        touched: dict[Level, None] = {level: None}
-        if keeps_priority:
-            reduce_open_lots(order, level, old_open - new_open)
-        elif new_price == old_price:
-            level.qty_lots -= order.qty_lots
-            order.set_open_lots(new_open)
-            level.qty_lots += order.qty_lots
-            level.orders.move_to_end(order.order_id)
-        else:
-            self._move(events, touched, order, new_price, new_open, ts)
-        if self.stop_orders and self.phase is CONTINUOUS:
-            self.trigger_stops(events, touched, ts)
-        self._emit_deltas(events, touched, ts)  # type: ignore[attr-defined]
-        return events
-
-    def _move(
-        self,
-        events: list[Event],
-        touched: dict[Level, None],
-        order: RestingOrder,
-        new_price: int,
-        new_open: int,
-        ts: int,
-    ) -> None:
-        """Move a resting order to a new price, trading first if it crosses (not in an auction)."""
-        self._unrest(order)  # type: ignore[attr-defined]
-        order.price_ticks = new_price
-        opposite = self.book.asks if order.side == "buy" else self.book.bids
-        best = opposite.best_level()
-        leaves = new_open
-        if (
-            self.phase == CONTINUOUS
-            and best is not None
-            and crosses(order.side, new_price, best.price_ticks)
-        ):
-            if order.post_only:
-                # The order already left its old level; a post-only order may not take.
-                self.seq += 1
-                events.append(
-                    OrderCancelled(
-                        self.seq,
-                        ts,
-                        order.order_id,
-                        order.owner,
-                        order.side,
-                        new_price,
-                        new_open,
-                        REASON_POST_ONLY_WOULD_CROSS,
-                    )
-                )
-                return
-            leaves = self._match(  # type: ignore[attr-defined]
-                events,
-                touched,
-                opposite,
-                order.side,
-                new_price,
-                new_open,
-                order.order_id,
-                order.owner,
-                ts,
-            )
-            order.filled_lots += new_open - leaves
-        if leaves:
-            order.set_open_lots(leaves)
-            touched[self._rest(order)] = None  # type: ignore[attr-defined]
-
-    def _replace_stop(self, stop: StopOrder, cmd: ReplaceOrder, ts: int) -> list[Event]:
-        """Change a pending stop's stop price, limit price and/or quantity."""
-        new_stop = stop.stop_price_ticks if cmd.stop_price_ticks is None else cmd.stop_price_ticks
-        new_price = stop.price_ticks if cmd.price_ticks is None else cmd.price_ticks
-        new_qty = stop.qty_lots if cmd.qty_lots is None else cmd.qty_lots
-        if stop_reached(stop.side, new_stop, self.last_trade_ticks):
-            raise InvalidCommandError(
-                f"stop price ticks {new_stop} is already reached by the last trade at "
-                f"{self.last_trade_ticks}"
-            )
-        keeps_priority = (
-            new_stop == stop.stop_price_ticks
-            and new_price == stop.price_ticks
-            and new_qty <= stop.qty_lots
-        )
-        self.seq += 1
-        event = OrderReplaced(
-            self.seq,
-            ts,
-            stop.order_id,
-            stop.owner,
-            stop.side,  # type: ignore[arg-type]
-            stop.price_ticks,
-            stop.qty_lots,
-            new_price,
-            new_qty,
-            keeps_priority,
-            stop.stop_price_ticks,
-            new_stop,
-        )
-        if not keeps_priority:
-            self.stops.remove(stop.order_id)
-        stop.stop_price_ticks, stop.price_ticks, stop.qty_lots = new_stop, new_price, new_qty
-        if not keeps_priority:
-            self.stops.add(stop)
-        return [event]
