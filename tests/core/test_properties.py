@@ -7,11 +7,10 @@ invariants of the book and of its event log are checked after every step.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from hypothesis import HealthCheck, assume, settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -20,7 +19,24 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from reference_book import Outcome, ReferenceBook, RefusedError, reached
+from machine_support import (
+    HIGH_TICKS,
+    LOW_TICKS,
+    TICK,
+    ladder,
+    owners,
+    price_of,
+    price_ticks,
+    quantities,
+    queues,
+    sides,
+    snapshot,
+    stp_modes,
+    ticks_of,
+    trades_of,
+)
+from mechanics_rules import MechanicsRules
+from reference_book import Outcome, ReferenceBook, RefusedError
 
 from marketsim import InvalidCommandError, OrderBook, PermissionDeniedError, UnknownOrderError
 from marketsim.core import (
@@ -35,58 +51,6 @@ from marketsim.core import (
     StopTriggered,
     Trade,
 )
-from marketsim.core.events import STP_MODES
-
-TICK = Decimal("0.01")
-#: A few ticks either side of 100.00, so that orders cross often.
-LOW_TICKS, HIGH_TICKS = 9_997, 10_003
-OWNERS = ("alice", "bob")
-
-sides = st.sampled_from(("buy", "sell"))
-quantities = st.integers(min_value=1, max_value=8)
-price_ticks = st.integers(min_value=LOW_TICKS, max_value=HIGH_TICKS)
-owners = st.sampled_from(OWNERS)
-stp_modes = st.sampled_from(("", "", *STP_MODES))
-
-
-def price_of(ticks: int) -> Decimal:
-    return ticks * TICK
-
-
-def ticks_of(price: float) -> int:
-    ticks = round(price / float(TICK))
-    assert math.isclose(ticks * float(TICK), price), f"price {price} is off the tick grid"
-    return ticks
-
-
-def ladder(book: OrderBook) -> dict[str, list[tuple[int, int, int]]]:
-    """Both sides of the book as ``[(price_ticks, qty, order_count), ...]``, best first."""
-    return {
-        side: [(ticks_of(price), qty, count) for price, qty, count in book.levels(side)]
-        for side in ("bid", "ask")
-    }
-
-
-def queues(book: OrderBook) -> dict[tuple[str, int], list[tuple[int, int]]]:
-    """Every level's queue ``[(order_id, qty), ...]`` keyed by (side, price_ticks)."""
-    return {
-        (side, ticks_of(price)): book.queue(side, price)
-        for side in ("bid", "ask")
-        for price, _, _ in book.levels(side)
-    }
-
-
-def snapshot(book: OrderBook) -> tuple:
-    """Everything observable about a book, for before/after comparisons."""
-    return (len(book.events), book.seq, ladder(book), queues(book), book.best_bid, book.best_ask)
-
-
-def trades_of(events) -> list[tuple[int, int, int, int]]:
-    return [
-        (e.price_ticks, e.qty_lots, e.maker_order_id, e.taker_order_id)
-        for e in events
-        if isinstance(e, Trade)
-    ]
 
 
 @dataclass
@@ -148,7 +112,7 @@ MALFORMED_REPLACES = [
 ]
 
 
-class MatchingMachine(RuleBasedStateMachine):
+class MatchingMachine(MechanicsRules, RuleBasedStateMachine):
     """Drives an ``OrderBook`` and a ``ReferenceBook`` with identical commands."""
 
     def __init__(self) -> None:
@@ -297,94 +261,6 @@ class MatchingMachine(RuleBasedStateMachine):
         self.check_batch(result, before, outcome)
         if self.ref.phase == "continuous":
             assert result.leaves_qty == 0, "a market order rested"
-
-    @rule(
-        side=sides,
-        qty=quantities,
-        stop=price_ticks,
-        limit=st.none() | price_ticks,
-        tif=st.sampled_from(("GTC", "GTC", "IOC", "FOK")),
-        owner=owners,
-        stp=stp_modes,
-    )
-    def submit_stop(self, side, qty, stop, limit, tif, owner, stp) -> None:
-        before = snapshot(self.book)
-        result = self.book.submit(
-            side,
-            qty,
-            price=None if limit is None else price_of(limit),
-            stop_price=price_of(stop),
-            tif=tif,
-            owner=owner,
-            stp=stp or None,
-            ts_event=self.next_ts(),
-        )
-        outcome = self.ref.submit(side, qty, limit, tif, False, owner, stop=stop, stp=stp)
-        self.owner_of[outcome.order_id] = owner
-        self.check_batch(result, before, outcome)
-
-    @precondition(lambda self: self.ref.stops)
-    @rule(data=st.data(), stop=st.none() | price_ticks, qty=st.none() | quantities)
-    def replace_stop(self, data, stop, qty) -> None:
-        order_id = data.draw(st.sampled_from(self.stop_ids()), label="order_id")
-        assume(stop is not None or qty is not None)
-        before = snapshot(self.book)
-        try:
-            outcome = self.ref.replace_stop(order_id, stop, qty, None)
-        except RefusedError:
-            try:
-                self.book.replace(
-                    order_id, qty=qty, stop_price=None if stop is None else price_of(stop)
-                )
-            except InvalidCommandError:
-                self.assert_unchanged(before)
-                return
-            raise AssertionError(f"replace of stop {order_id} was not refused") from None
-        result = self.book.replace(
-            order_id,
-            qty=qty,
-            stop_price=None if stop is None else price_of(stop),
-            ts_event=self.next_ts(),
-        )
-        self.check_batch(result, before, outcome)
-        assert result.events[0].priority_kept == outcome.priority_kept
-
-    @rule(phase=st.sampled_from(("continuous", "continuous", "auction", "halted")))
-    def set_phase(self, phase) -> None:
-        before = snapshot(self.book)
-        try:
-            outcome = self.ref.set_phase(phase)
-        except RefusedError:
-            try:
-                self.book.set_phase(phase)
-            except InvalidCommandError:
-                self.assert_unchanged(before)
-                return
-            raise AssertionError(f"set_phase({phase!r}) twice was accepted") from None
-        result = self.book.set_phase(phase, ts_event=self.next_ts())
-        assert self.book.phase == phase
-        assert trades_of(result.events) == outcome.trades
-        triggered = [e.order_id for e in result.events if isinstance(e, StopTriggered)]
-        assert triggered == outcome.triggered
-        self.check_deltas(result.events, before)
-
-    @precondition(lambda self: self.ref.phase == "auction")
-    @rule()
-    def uncross(self) -> None:
-        before = snapshot(self.book)
-        expected = self.ref.indicative()
-        result = self.book.uncross(ts_event=self.next_ts())
-        outcome = self.ref.uncross()
-        assert trades_of(result.events) == outcome.trades
-        assert result.matched_lots == (0 if expected is None else expected[1])
-        remainders = [
-            (e.qty_lots, e.reason) for e in result.events if isinstance(e, OrderCancelled)
-        ]
-        assert remainders == outcome.cancelled
-        self.check_deltas(result.events, before)
-        bid, ask = self.book.best_bid_ticks, self.book.best_ask_ticks
-        assert bid is None or ask is None or bid < ask, "a cross rests after the uncross"
-        assert not self.book.engine.auction_orders
 
     @precondition(lambda self: self.ref.live_ids())
     @rule(data=st.data(), as_owner=st.booleans())
@@ -549,30 +425,6 @@ class MatchingMachine(RuleBasedStateMachine):
         assert bid is None or ask is None or bid < ask, f"crossed: bid {bid} >= ask {ask}"
 
     @invariant()
-    def phase_stops_and_indication_equal_the_reference(self) -> None:
-        assert self.book.phase == self.ref.phase
-        assert self.book.engine.last_trade_ticks == self.ref.last_trade
-        for side in ("buy", "sell"):
-            stops = [(i, ticks_of(p), q) for i, p, q in self.book.stops(side)]
-            assert stops == self.ref.pending_stops(side)
-        expected = self.ref.indicative()
-        indication = self.book.indicative()
-        if expected is None:
-            assert indication is None
-        else:
-            price, matched, imbalance, side = indication
-            assert (ticks_of(price), matched, imbalance, side) == expected
-
-    @invariant()
-    def no_pending_stop_is_already_reached(self) -> None:
-        if self.ref.phase != "continuous":
-            return  # stops wait for continuous trading
-        last = self.book.engine.last_trade_ticks
-        for side in ("buy", "sell"):
-            for order_id, stop, _ in self.book.stops(side):
-                assert not reached(side, ticks_of(stop), last), (order_id, stop, last)
-
-    @invariant()
     def levels_and_queues_equal_the_reference(self) -> None:
         expected = {side: self.ref.levels(side) for side in ("bid", "ask")}
         assert ladder(self.book) == expected
@@ -635,14 +487,6 @@ class MatchingMachine(RuleBasedStateMachine):
             assert entry.budget == entry.filled + entry.cancelled + leaves, (order_id, entry)
             if order_id in self.resting_ids():
                 assert entry.filled == self.ref.find(order_id).filled
-
-    def teardown(self) -> None:
-        """The event log of the whole run replays into the same book."""
-        rebuilt = OrderBook.replay(self.book.events)
-        assert snapshot(rebuilt)[1:] == snapshot(self.book)[1:]
-        assert rebuilt.phase == self.book.phase
-        for side in ("buy", "sell"):
-            assert rebuilt.stops(side) == self.book.stops(side)
 
 
 MatchingMachine.TestCase.settings = settings(
