@@ -32,7 +32,7 @@ class Amendments(EngineState):
 
     def cancel_pending(self, cmd: CancelOrder, ts: int) -> list[Event]:
         """Cancel a pending stop or a market order waiting for the auction (no level moves)."""
-        order = self._live_order(cmd.order_id, cmd.owner)  # type: ignore[attr-defined]
+        order = self._live_order(cmd.order_id, cmd.owner)
         if isinstance(order, StopOrder):
             self.stops.remove(order.order_id)
         else:
@@ -53,7 +53,7 @@ class Amendments(EngineState):
 
     def replace(self, cmd: ReplaceOrder, ts: int) -> list[Event]:
         """Change a live order's open quantity and/or price (see ``ReplaceOrder``)."""
-        order = self._live_order(cmd.order_id, cmd.owner)  # type: ignore[attr-defined]
+        order = self._live_order(cmd.order_id, cmd.owner)
         if self.phase == HALTED:
             raise MarketHaltedError(f"order {cmd.order_id} cannot be replaced: trading is halted")
         if isinstance(order, StopOrder):
@@ -95,7 +95,7 @@ class Amendments(EngineState):
             self._move(events, touched, order, new_price, new_open, ts)
         if self.stop_orders and self.phase is CONTINUOUS:
             self.trigger_stops(events, touched, ts)
-        self._emit_deltas(events, touched, ts)  # type: ignore[attr-defined]
+        self._emit_deltas(events, touched, ts)
         return events
 
     def _move(
@@ -108,7 +108,7 @@ class Amendments(EngineState):
         ts: int,
     ) -> None:
         """Move a resting order to a new price, trading first if it crosses (not in an auction)."""
-        self._unrest(order)  # type: ignore[attr-defined]
+        self._unrest(order)
         order.price_ticks = new_price
         opposite = self.book.asks if order.side == "buy" else self.book.bids
         best = opposite.best_level()
@@ -134,7 +134,7 @@ class Amendments(EngineState):
                     )
                 )
                 return
-            leaves = self._match(  # type: ignore[attr-defined]
+            leaves = self._match(
                 events,
                 touched,
                 opposite,
@@ -148,7 +148,7 @@ class Amendments(EngineState):
             order.filled_lots += new_open - leaves
         if leaves:
             order.set_open_lots(leaves)
-            touched[self._rest(order)] = None  # type: ignore[attr-defined]
+            touched[self._rest(order)] = None
 
     def _replace_stop(self, stop: StopOrder, cmd: ReplaceOrder, ts: int) -> list[Event]:
         """Change a pending stop's stop price, limit price and/or quantity."""

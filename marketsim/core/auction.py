@@ -125,9 +125,9 @@ class CallAuction(EngineState):
         self.phase = cmd.phase
         if cmd.phase == CONTINUOUS and self.stops.orders and self.last_trade_ticks is not None:
             touched: dict[Level, None] = {}
-            self.trigger_stops(batch, touched, ts, self.last_trade_ticks)  # type: ignore[attr-defined]
+            self.trigger_stops(batch, touched, ts, self.last_trade_ticks)
             if touched:
-                self._emit_deltas(batch, touched, ts)  # type: ignore[attr-defined]
+                self._emit_deltas(batch, touched, ts)
         return events + batch
 
     def uncross(self, ts: int) -> list[Event]:
@@ -173,7 +173,7 @@ class CallAuction(EngineState):
             )
         self.auction_orders.clear()
         if touched:
-            self._emit_deltas(events, touched, ts)  # type: ignore[attr-defined]
+            self._emit_deltas(events, touched, ts)
         return events
 
     def _execute(
@@ -186,7 +186,7 @@ class CallAuction(EngineState):
         buys = iter(priority_queue(self.book, self.auction_orders, "buy", price))
         sells = iter(priority_queue(self.book, self.auction_orders, "sell", price))
         buy, sell = next(buys), next(sells)
-        next_trade_id = self._next_trade_id  # type: ignore[attr-defined]
+        next_trade_id = self._next_trade_id
         while lots:
             fill = min(lots, buy.qty_lots + buy.hidden_lots, sell.qty_lots + sell.hidden_lots)
             maker, taker = (buy, sell) if buy.order_id < sell.order_id else (sell, buy)
@@ -237,7 +237,7 @@ class CallAuction(EngineState):
         if order.qty_lots:
             return order.qty_lots + order.hidden_lots
         if order.hidden_lots:
-            self.seq = self._refill(events, order, level, self.seq, ts)  # type: ignore[attr-defined]
+            self.seq = self._refill(events, order, level, self.seq, ts)
             return order.qty_lots + order.hidden_lots
         del level.orders[order.order_id]
         del self.book.orders[order.order_id]

@@ -13,6 +13,8 @@ or the phase needs it, so these features cost nothing when unused.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from marketsim.core.book import (
     BookHalf,
@@ -75,7 +77,8 @@ def _settle_levels(touched: dict[Level, None]) -> None:
 
 
 class EngineState:
-    """The state ``MatchingEngine`` holds, as the mixins below see it (it declares the slots)."""
+    """The state ``MatchingEngine`` holds and the primitives it offers, as the mixins see them
+    (``MatchingEngine`` declares the slots and defines the methods)."""
 
     __slots__ = ()
 
@@ -86,6 +89,39 @@ class EngineState:
     stop_orders: dict[int, StopOrder]
     auction_orders: dict[int, RestingOrder]
     last_trade_ticks: int | None
+    _next_trade_id: Callable[[], int]
+
+    if TYPE_CHECKING:
+
+        def _match(
+            self,
+            events: list[Event],
+            touched: dict[Level, None],
+            opposite: BookHalf,
+            side: str,
+            limit: int | None,
+            leaves: int,
+            taker_id: int,
+            taker_owner: str,
+            ts_event: int,
+            stp: str = "",
+        ) -> int: ...
+        def _rest(self, order: RestingOrder) -> Level: ...
+        def _unrest(self, order: RestingOrder) -> Level: ...
+        def _refill(
+            self, events: list[Event], order: RestingOrder, level: Level, seq: int, ts: int
+        ) -> int: ...
+        def _emit_deltas(
+            self, events: list[Event], touched: dict[Level, None], ts: int
+        ) -> None: ...
+        def _live_order(self, order_id: int, owner: str | None) -> RestingOrder: ...
+        def trigger_stops(
+            self,
+            events: list[Event],
+            touched: dict[Level, None],
+            ts: int,
+            price: int | None = None,
+        ) -> None: ...
 
 
 class Mechanics(EngineState):
@@ -151,7 +187,7 @@ class Mechanics(EngineState):
             if cmd.price_ticks is None:
                 self.auction_orders[order_id] = order
             else:
-                touched[self._rest(order)] = None  # type: ignore[attr-defined]
+                touched[self._rest(order)] = None
         else:
             self._enter(
                 events,
@@ -170,7 +206,7 @@ class Mechanics(EngineState):
             if self.stops.orders:
                 self.trigger_stops(events, touched, ts)
         if touched:
-            self._emit_deltas(events, touched, ts)  # type: ignore[attr-defined]
+            self._emit_deltas(events, touched, ts)
         return events
 
     def _arrival_problem(self, cmd: SubmitOrder) -> str | None:
@@ -221,9 +257,7 @@ class Mechanics(EngineState):
         """Match an order that passed its checks, then rest or cancel what is left."""
         opposite: BookHalf = self.book.asks if side == "buy" else self.book.bids
         start = len(events)
-        leaves = self._match(  # type: ignore[attr-defined]
-            events, touched, opposite, side, price, qty, order_id, owner, ts, stp
-        )
+        leaves = self._match(events, touched, opposite, side, price, qty, order_id, owner, ts, stp)
         if not leaves:
             return
         if price is None or tif != "GTC":
@@ -237,7 +271,7 @@ class Mechanics(EngineState):
             e.qty_lots for e in events[start:] if type(e) is Trade and e.taker_order_id == order_id
         )
         order = new_resting_order(order_id, owner, side, price, leaves, filled, post_only, display)  # type: ignore[arg-type]
-        touched[self._rest(order)] = None  # type: ignore[attr-defined]
+        touched[self._rest(order)] = None
 
     # -- stops -------------------------------------------------------------------------------
 
