@@ -29,9 +29,10 @@ class NotFoundError(MarketsimError, KeyError, ValueError):
 
 
 class MarketHaltedError(InvalidCommandError):
-    """Trading is halted: the command (a replace) is refused and nothing changes.
+    """Trading is halted: the engine refuses a replace and nothing changes.
 
-    New orders during a halt are not errors but rejections, with reason "halted".
+    ``OrderBook.replace`` and the clients report it as a result rejected with reason "halted",
+    as they do new orders during a halt; only the tick-level ``apply`` raises it.
     """
 
 

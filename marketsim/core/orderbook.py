@@ -24,7 +24,7 @@ from marketsim.core.commands import (
     replace_in_units,
     submit_in_units,
 )
-from marketsim.core.events import CONTINUOUS, Event, Phase, Trade
+from marketsim.core.events import CONTINUOUS, REASON_HALTED, Event, Phase, Trade
 from marketsim.core.matching import MatchingEngine, OrderIds
 from marketsim.core.replay import commands_from_events
 from marketsim.core.results import AuctionResult, OrderResult, QueueSpot
@@ -34,7 +34,7 @@ from marketsim.core.types import (
     BookSide,
     Instrument,
 )
-from marketsim.errors import InvalidCommandError
+from marketsim.errors import InvalidCommandError, MarketHaltedError
 
 
 class EventLog(Sequence[Event]):
@@ -188,7 +188,7 @@ class OrderBook(BookView):
         price sends the order to the back of the queue, and a new price that crosses trades at
         once (a post-only order that would cross is cancelled instead). An iceberg's ``qty``
         is its whole open quantity; a pending stop can also get a new ``stop_price``. During a
-        halt replaces raise ``MarketHaltedError``.
+        halt a replace is rejected (reason "halted") and changes nothing.
         """
         command = replace_in_units(self.instrument, order_id, qty, price, owner, stop_price)
         return self.execute(command, ts_event)
@@ -270,7 +270,10 @@ class OrderBook(BookView):
             action = type(command).__name__.removesuffix("Order").lower()
             # Captured first: a cancelled or filled order is gone from the book afterwards.
             order_id, before = command.order_id, book.orders.get(command.order_id)
-            events = self.apply(command, ts_event)
+            try:
+                events = self.apply(command, ts_event)
+            except MarketHaltedError:
+                return self._halted_result(order_id)
         order = book.orders.get(order_id)
         waiting = engine_waiting(self.engine, order_id)
         if waiting is not None:  # a pending stop, or a market order waiting for the auction
@@ -295,6 +298,18 @@ class OrderBook(BookView):
                 )
             )
         return OrderResult(self.instrument, action, order_id, events, filled, leaves, spot)  # type: ignore[arg-type]
+
+    def _halted_result(self, order_id: int) -> OrderResult:
+        """A replace refused by a halt: rejected with reason "halted"; nothing changed, so
+        there are no events and the order is as it was."""
+        order = self.engine.book.orders.get(order_id)
+        leaves = engine_waiting(self.engine, order_id)
+        if leaves is None:
+            leaves = 0 if order is None else order.qty_lots + order.hidden_lots
+        filled = 0 if order is None else order.filled_lots
+        result = OrderResult(self.instrument, "replace", order_id, [], filled, leaves, None)
+        result.status, result.reason = "rejected", REASON_HALTED
+        return result
 
     # -- queries ----------------------------------------------------------------------------
 

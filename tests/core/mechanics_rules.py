@@ -63,14 +63,13 @@ class MechanicsRules:
         try:
             outcome = self.ref.replace_stop(order_id, stop, qty, None)
         except RefusedError:
-            try:
-                self.book.replace(
+            self.assert_refused(
+                before,
+                lambda: self.book.replace(
                     order_id, qty=qty, stop_price=None if stop is None else price_of(stop)
-                )
-            except InvalidCommandError:
-                self.assert_unchanged(before)
-                return
-            raise AssertionError(f"replace of stop {order_id} was not refused") from None
+                ),
+            )
+            return
         result = self.book.replace(
             order_id,
             qty=qty,

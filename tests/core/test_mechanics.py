@@ -18,6 +18,7 @@ from marketsim.core import (
     StopTriggered,
     Trade,
 )
+from marketsim.core.commands import ReplaceOrder
 from marketsim.core.events import STP_MODES
 from marketsim.errors import MarketHaltedError
 
@@ -172,8 +173,16 @@ def test_explain_tells_each_mechanic_step_by_step():
     assert "auction match: order 5 with order 7, 4 @ 99.00" in text
     book.set_phase("halted")
     assert "rejected: trading is halted" in book.submit("buy", 1, 99.0).explain()
-    with pytest.raises(MarketHaltedError):
-        book.replace(1, qty=1)
+    seq = book.seq
+    refused = book.replace(1, qty=1)
+    assert (refused.status, refused.reason, refused.events, book.seq) == (
+        "rejected",
+        "halted",
+        [],
+        seq,
+    )
+    with pytest.raises(MarketHaltedError):  # the tick-level apply() has no result to return
+        book.apply(ReplaceOrder(1, 1))
 
 
 def test_set_phase_to_the_current_phase_and_bad_phases_are_refused():
