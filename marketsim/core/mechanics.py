@@ -76,6 +76,26 @@ def _settle_levels(touched: dict[Level, None]) -> None:
             del touched[level]
 
 
+def _fillable_without_self_trades(
+    opposite: BookHalf, side: str, limit: int | None, wanted: int, owner: str, stp: str
+) -> int:
+    """What a fill-or-kill order with self-trade prevention could fill, counted until
+    ``wanted``: its owner's own orders never fill it, and under "cancel_newest" or
+    "cancel_both" meeting one ends it."""
+    available = 0
+    for level in opposite.iter_levels():
+        if limit is not None and not crosses(side, limit, level.price_ticks):
+            break
+        for order in level.orders.values():
+            if order.owner != owner:
+                available += order.qty_lots + order.hidden_lots
+            elif stp in ("cancel_newest", "cancel_both"):
+                return available
+            if available >= wanted:
+                return available
+    return available
+
+
 class EngineState:
     """The state ``MatchingEngine`` holds and the primitives it offers, as the mixins see them
     (``MatchingEngine`` declares the slots and defines the methods)."""
@@ -221,10 +241,19 @@ class Mechanics(EngineState):
             return None
         if self.phase == AUCTION:
             return None
-        return self._entry_problem(cmd.side, cmd.price_ticks, cmd.qty_lots, cmd.tif, cmd.post_only)
+        return self._entry_problem(
+            cmd.side, cmd.price_ticks, cmd.qty_lots, cmd.tif, cmd.post_only, cmd.owner, cmd.stp
+        )
 
     def _entry_problem(
-        self, side: str, price: int | None, qty: int, tif: str, post_only: bool
+        self,
+        side: str,
+        price: int | None,
+        qty: int,
+        tif: str,
+        post_only: bool,
+        owner: str = "",
+        stp: str = "",
     ) -> str | None:
         """Why an order cannot enter continuous matching now (the reject reasons), or None."""
         opposite = self.book.asks if side == "buy" else self.book.bids
@@ -235,8 +264,13 @@ class Mechanics(EngineState):
             return REASON_FOK_UNFILLABLE if tif == "FOK" else None
         if post_only and (price is None or crosses(side, price, best.price_ticks)):
             return REASON_POST_ONLY_WOULD_CROSS
-        if tif == "FOK" and fillable_lots(opposite, side, price, qty) < qty:
-            return REASON_FOK_UNFILLABLE
+        if tif == "FOK":
+            if stp and owner:
+                fillable = _fillable_without_self_trades(opposite, side, price, qty, owner, stp)
+            else:
+                fillable = fillable_lots(opposite, side, price, qty)
+            if fillable < qty:
+                return REASON_FOK_UNFILLABLE
         return None
 
     def _enter(
@@ -317,7 +351,7 @@ class Mechanics(EngineState):
                 )
             )
             problem = self._entry_problem(
-                stop.side, stop.price_ticks, stop.qty_lots, stop.tif, False
+                stop.side, stop.price_ticks, stop.qty_lots, stop.tif, False, stop.owner, stop.stp
             )
             if problem is not None:
                 self.seq += 1

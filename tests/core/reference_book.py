@@ -250,7 +250,7 @@ class ReferenceBook:
         order.hidden -= from_hidden
         order.qty -= lots - from_hidden
 
-    def _problem(self, side: str, price: int | None, qty: int, tif: str, post_only: bool):
+    def _problem(self, side, price, qty, tif, post_only, owner="", stp=""):
         """Why an order cannot enter continuous matching now, or None."""
         opposite = SELL if side == BUY else BUY
         makers = self._makers(side, price)
@@ -258,9 +258,24 @@ class ReferenceBook:
             return "no_liquidity"
         if post_only and makers:
             return "post_only_would_cross"
-        if tif == "FOK" and sum(order.open for order in makers) < qty:
+        if tif == "FOK" and self._fillable(makers, qty, owner, stp) < qty:
             return "fok_unfillable"
         return None
+
+    @staticmethod
+    def _fillable(makers: list[RefOrder], qty: int, owner: str, stp: str) -> int:
+        """What a FOK order could fill: with STP its owner's orders never fill it, and under
+        cancel_newest / cancel_both meeting one ends it."""
+        if not (stp and owner):
+            return sum(order.open for order in makers)
+        fillable = 0
+        for order in makers:
+            if order.owner == owner:
+                if stp in ("cancel_newest", "cancel_both"):
+                    break
+                continue
+            fillable += order.open
+        return fillable
 
     def _enter(self, order_id, side, price, qty, tif, post_only, owner, display, stp) -> int:
         """Match an accepted order, rest or cancel the rest; return its open quantity."""
@@ -289,7 +304,9 @@ class ReferenceBook:
                 return
             stop, _ = waiting.pop(0)
             self._outcome.triggered.append(stop.order_id)  # type: ignore[union-attr]
-            problem = self._problem(stop.side, stop.price, stop.qty, stop.tif, False)
+            problem = self._problem(
+                stop.side, stop.price, stop.qty, stop.tif, False, stop.owner, stop.stp
+            )
             if problem:
                 self._cancel(stop.order_id, stop.qty, problem)
                 continue
@@ -356,7 +373,7 @@ class ReferenceBook:
             order.set_open(qty)
             self.resting.append(order)
         else:
-            outcome.rejected = self._problem(side, price, qty, tif, post_only)
+            outcome.rejected = self._problem(side, price, qty, tif, post_only, owner, stp)
             if outcome.rejected is None:
                 self._enter(order_id, side, price, qty, tif, post_only, owner, display, stp)
                 self._cascade()
