@@ -35,6 +35,9 @@ Python's garbage collector stays on throughout, as in real use. The targets (eng
 and the engine / heapq ratio) are judged on the wall-clock figures.
 
 ``--profile`` instead runs ``cProfile`` over the engine on the first 200,000 events.
+
+``benchmarks/mechanics.py`` replays this same workload on the engine before and after the
+exchange mechanics (stops, icebergs, STP, auctions), and a variant with stops and icebergs.
 """
 
 from __future__ import annotations

@@ -28,6 +28,14 @@ class NotFoundError(MarketsimError, KeyError, ValueError):
         return str(self.args[0]) if self.args else ""
 
 
+class MarketHaltedError(InvalidCommandError):
+    """Trading is halted: the engine refuses a replace and nothing changes.
+
+    ``OrderBook.replace`` and the clients report it as a result rejected with reason "halted",
+    as they do new orders during a halt; only the tick-level ``apply`` raises it.
+    """
+
+
 class UnknownOrderError(NotFoundError):
     """The order id is unknown, or the order is no longer live (filled or cancelled)."""
 

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from marketsim.client.recorder import Recorder
 from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch, LocalBook
-from marketsim.core import Fill, Instrument, OrderResult
+from marketsim.core import AuctionResult, Fill, Instrument, OrderResult
 from marketsim.core.commands import CancelOrder, Command, replace_in_units, submit_in_units
 from marketsim.core.events import BookDelta, Event
 from marketsim.core.ledger import Account
@@ -195,14 +195,21 @@ class AsyncMarketClient:
         tif: str = "GTC",
         post_only: bool = False,
         client_order_id: str = "",
+        stop_price: float | None = None,
+        display_qty: float | None = None,
+        stp: str | None = None,
     ) -> OrderResult:
-        """Submit an order (a market order when ``price`` is None); see ``OrderBook.submit``.
+        """Submit an order (a market order when ``price`` is None); see ``OrderBook.submit``,
+        also for stop orders (``stop_price``), icebergs (``display_qty``) and self-trade
+        prevention (``stp``).
 
         Resending with the same ``client_order_id`` returns the first result instead of
         entering a second order, so retries after a timeout are safe.
         """
         instrument = await self.instrument(symbol)
-        command = submit_in_units(instrument, side, qty, price, tif, post_only)
+        command = submit_in_units(
+            instrument, side, qty, price, tif, post_only, "", stop_price, display_qty, stp
+        )
         request = codec.command_to_proto(command, symbol)
         request.client_order_id = client_order_id
         return self._result(instrument, "submit", await self._unary("SubmitOrder", request))
@@ -214,12 +221,27 @@ class AsyncMarketClient:
         return self._result(instrument, "cancel", await self._unary("CancelOrder", request))
 
     async def replace(
-        self, symbol: str, order_id: int, *, qty: float | None = None, price: float | None = None
+        self,
+        symbol: str,
+        order_id: int,
+        *,
+        qty: float | None = None,
+        price: float | None = None,
+        stop_price: float | None = None,
     ) -> OrderResult:
-        """Change one of your live orders' open quantity and/or price (see ``OrderBook``)."""
+        """Change one of your live orders' open quantity and/or price, or a pending stop's
+        ``stop_price`` (see ``OrderBook.replace``)."""
         instrument = await self.instrument(symbol)
-        request = codec.command_to_proto(replace_in_units(instrument, order_id, qty, price), symbol)
+        command = replace_in_units(instrument, order_id, qty, price, None, stop_price)
+        request = codec.command_to_proto(command, symbol)
         return self._result(instrument, "replace", await self._unary("ReplaceOrder", request))
+
+    async def set_phase(self, symbol: str, phase: str) -> AuctionResult:
+        """Move a book to "continuous", "auction" or "halted" trading (an operator's call;
+        see ``OrderBook.set_phase``). Leaving an auction uncrosses it first."""
+        instrument = await self.instrument(symbol)
+        response = await self._unary("SetPhase", pb.SetPhaseRequest(symbol=symbol, phase=phase))
+        return AuctionResult(instrument, "set_phase", codec.events_from_proto(response.events))
 
     async def submit_many(
         self,

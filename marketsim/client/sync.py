@@ -17,7 +17,7 @@ from marketsim import runtime
 from marketsim.client.aio import AsyncMarketClient, Identity, OrderSpec, PrivateUpdate
 from marketsim.client.recorder import Recorder
 from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch
-from marketsim.core import Fill, Instrument, OrderResult
+from marketsim.core import AuctionResult, Fill, Instrument, OrderResult
 from marketsim.core.ledger import Account
 
 if TYPE_CHECKING:
@@ -99,8 +99,12 @@ class MarketClient:
         tif: str = "GTC",
         post_only: bool = False,
         client_order_id: str = "",
+        stop_price: float | None = None,
+        display_qty: float | None = None,
+        stp: str | None = None,
     ) -> OrderResult:
-        """Submit an order (a market order when ``price`` is None)."""
+        """Submit an order (a market order when ``price`` is None); the mechanics keywords
+        are those of ``OrderBook.submit``."""
         return self._wait(
             self._client.submit(
                 symbol,
@@ -110,6 +114,9 @@ class MarketClient:
                 tif=tif,
                 post_only=post_only,
                 client_order_id=client_order_id,
+                stop_price=stop_price,
+                display_qty=display_qty,
+                stp=stp,
             )
         )
 
@@ -118,10 +125,22 @@ class MarketClient:
         return self._wait(self._client.cancel(symbol, order_id))
 
     def replace(
-        self, symbol: str, order_id: int, *, qty: float | None = None, price: float | None = None
+        self,
+        symbol: str,
+        order_id: int,
+        *,
+        qty: float | None = None,
+        price: float | None = None,
+        stop_price: float | None = None,
     ) -> OrderResult:
-        """Change one of your live orders' open quantity and/or price."""
-        return self._wait(self._client.replace(symbol, order_id, qty=qty, price=price))
+        """Change one of your live orders' open quantity and/or price, or a stop's price."""
+        return self._wait(
+            self._client.replace(symbol, order_id, qty=qty, price=price, stop_price=stop_price)
+        )
+
+    def set_phase(self, symbol: str, phase: str) -> AuctionResult:
+        """Move a book to "continuous", "auction" or "halted" trading (an operator's call)."""
+        return self._wait(self._client.set_phase(symbol, phase))
 
     def submit_many(
         self,

@@ -4,23 +4,37 @@ Nothing here reads a clock, does I/O, or imports grpc, protobuf, numpy, pandas o
 a test checks it.
 """
 
-from marketsim.core.commands import CancelOrder, Command, ExecuteOrder, ReplaceOrder, SubmitOrder
+from marketsim.core.commands import (
+    CancelOrder,
+    Command,
+    ExecuteOrder,
+    ReplaceOrder,
+    SetPhase,
+    SubmitOrder,
+    Uncross,
+)
 from marketsim.core.events import (
+    AuctionUncrossed,
     BookDelta,
     Event,
+    IcebergRefilled,
     OrderAccepted,
     OrderCancelled,
     OrderRejected,
     OrderReplaced,
+    PhaseChanged,
+    StopTriggered,
     Trade,
 )
 from marketsim.core.exchange import Exchange
 from marketsim.core.matching import MatchingEngine
 from marketsim.core.orderbook import EventLog, OrderBook
-from marketsim.core.results import Fill, OrderResult, QueueSpot
+from marketsim.core.results import AuctionResult, Fill, OrderResult, QueueSpot
 from marketsim.core.types import Instrument
 
 __all__ = [
+    "AuctionResult",
+    "AuctionUncrossed",
     "BookDelta",
     "CancelOrder",
     "Command",
@@ -29,6 +43,7 @@ __all__ = [
     "Exchange",
     "ExecuteOrder",
     "Fill",
+    "IcebergRefilled",
     "Instrument",
     "MatchingEngine",
     "OrderAccepted",
@@ -37,8 +52,12 @@ __all__ = [
     "OrderRejected",
     "OrderReplaced",
     "OrderResult",
+    "PhaseChanged",
     "QueueSpot",
     "ReplaceOrder",
+    "SetPhase",
+    "StopTriggered",
     "SubmitOrder",
     "Trade",
+    "Uncross",
 ]

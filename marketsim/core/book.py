@@ -17,10 +17,16 @@ from marketsim.core.types import ASK, BID, BookSide, Side
 class RestingOrder:
     """A live order in the book.
 
-    ``qty_lots`` is its open (leaves) quantity and ``filled_lots`` what it has executed so far.
+    ``qty_lots`` is its open (leaves) quantity as the book shows it and ``filled_lots`` what it
+    has executed so far. Its whole open quantity is ``qty_lots + hidden_lots``: only an
+    ``IcebergOrder`` hides any (a plain order reads the class defaults below, which keeps it as
+    small and quick to build as before icebergs existed).
     """
 
     __slots__ = ("filled_lots", "order_id", "owner", "post_only", "price_ticks", "qty_lots", "side")
+
+    display_lots = 0
+    hidden_lots = 0
 
     def __init__(
         self,
@@ -40,12 +46,61 @@ class RestingOrder:
         self.filled_lots = filled_lots
         self.post_only = post_only
 
+    def set_open_lots(self, open_lots: int) -> None:
+        """Set a new whole open quantity (an iceberg shows up to its display size of it)."""
+        self.qty_lots = open_lots
+
     def __repr__(self) -> str:
+        hidden = f", hidden_lots={self.hidden_lots}" if self.display_lots else ""
         return (
-            f"RestingOrder(order_id={self.order_id}, owner={self.owner!r}, side={self.side!r}, "
-            f"price_ticks={self.price_ticks}, qty_lots={self.qty_lots}, "
-            f"filled_lots={self.filled_lots})"
+            f"{type(self).__name__}(order_id={self.order_id}, owner={self.owner!r}, "
+            f"side={self.side!r}, price_ticks={self.price_ticks}, qty_lots={self.qty_lots}"
+            f"{hidden}, filled_lots={self.filled_lots})"
         )
+
+
+class IcebergOrder(RestingOrder):
+    """A resting order that shows at most ``display_lots`` (``qty_lots``) and hides the rest."""
+
+    __slots__ = ("display_lots", "hidden_lots")
+
+    def __init__(
+        self,
+        order_id: int,
+        owner: str,
+        side: Side,
+        price_ticks: int,
+        open_lots: int,
+        filled_lots: int,
+        post_only: bool,
+        display_lots: int,
+    ) -> None:
+        super().__init__(order_id, owner, side, price_ticks, 0, filled_lots, post_only)
+        self.display_lots = display_lots
+        self.set_open_lots(open_lots)
+
+    def set_open_lots(self, open_lots: int) -> None:
+        """Show up to the display size of ``open_lots`` and hide the rest."""
+        shown = min(self.display_lots, open_lots)
+        self.qty_lots, self.hidden_lots = shown, open_lots - shown
+
+
+def new_resting_order(
+    order_id: int,
+    owner: str,
+    side: Side,
+    price_ticks: int,
+    open_lots: int,
+    filled_lots: int,
+    post_only: bool,
+    display_lots: int,
+) -> RestingOrder:
+    """A ``RestingOrder``, or an ``IcebergOrder`` when ``display_lots`` is set."""
+    if display_lots:
+        return IcebergOrder(
+            order_id, owner, side, price_ticks, open_lots, filled_lots, post_only, display_lots
+        )
+    return RestingOrder(order_id, owner, side, price_ticks, open_lots, filled_lots, post_only)
 
 
 class Level:
@@ -130,10 +185,12 @@ class BookState:
         """The bid or ask half."""
         return self.bids if side == BID else self.asks
 
-    def check_integrity(self) -> None:
+    def check_integrity(self, allow_cross: bool = False) -> None:
         """Raise ``AssertionError`` if any structural invariant of the book is broken.
 
-        Checked: the book is not crossed; keys are sorted, unique and match the levels; no level
+        Checked: the book is not crossed (unless ``allow_cross``: a call auction collects
+        crossing orders); an iceberg with hidden lots shows a slice of at most its display size;
+        keys are sorted, unique and match the levels; no level
         is empty; each level's total equals the sum of its orders; every order sits on the right
         side and price with a positive quantity; the id index holds exactly the resting orders.
         """
@@ -160,13 +217,38 @@ class BookState:
                         raise AssertionError(f"bad order in {level!r}: {order!r}")
                     if order.side != book_side_of_order or order.price_ticks != price:
                         raise AssertionError(f"order in the wrong level: {order!r}")
+                    if order.hidden_lots < 0 or (
+                        order.hidden_lots and not 0 < order.qty_lots <= order.display_lots
+                    ):
+                        raise AssertionError(f"iceberg slice out of shape: {order!r}")
                     seen[order_id] = order
         if seen.keys() != self.orders.keys() or any(
             self.orders[i] is not order for i, order in seen.items()
         ):
             raise AssertionError("order index does not match the resting orders")
         best_bid, best_ask = self.bids.best_level(), self.asks.best_level()
-        if best_bid and best_ask and best_bid.price_ticks >= best_ask.price_ticks:
+        crossed = best_bid and best_ask and best_bid.price_ticks >= best_ask.price_ticks
+        if crossed and not allow_cross:
             raise AssertionError(
-                f"book crossed at rest: bid {best_bid.price_ticks} >= ask {best_ask.price_ticks}"
+                f"book crossed at rest: bid {best_bid.price_ticks} >= ask {best_ask.price_ticks}"  # type: ignore[union-attr]
             )
+
+
+def crosses(side: str, price: int, opposite_price: int) -> bool:
+    """Would a ``side`` order at ``price`` trade against a resting order at ``opposite_price``?"""
+    return price >= opposite_price if side == "buy" else price <= opposite_price
+
+
+def fillable_lots(opposite: BookHalf, side: str, limit: int | None, wanted: int) -> int:
+    """Lots available to a ``side`` order up to ``limit``, counted until ``wanted`` is reached.
+
+    Hidden iceberg size counts: it refills within the same command.
+    """
+    available = 0
+    for level in opposite.iter_levels():
+        if limit is not None and not crosses(side, limit, level.price_ticks):
+            break
+        available += level.qty_lots + sum(order.hidden_lots for order in level.orders.values())
+        if available >= wanted:
+            break
+    return available

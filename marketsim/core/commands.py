@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from marketsim.core.events import PHASES, STP_MODES, Phase
 from marketsim.core.types import (
     MAX_PRICE_TICKS,
     MAX_QTY_LOTS,
@@ -47,9 +48,24 @@ class SubmitOrder:
     ``tif`` is "GTC" (rest until cancelled), "IOC" (cancel what does not fill at once) or "FOK"
     (fill completely at once or not at all). ``post_only`` orders are rejected if they would
     take liquidity. ``order_id`` is normally assigned by the book; replay passes it explicitly.
+
+    Exchange mechanics, all off by default: ``stop_price_ticks`` makes a stop order (it waits,
+    unseen, until a trade reaches that price); ``display_qty_lots`` makes an iceberg that shows
+    at most that much at a time; ``stp`` is a self-trade prevention mode (see ``STP_MODES``),
+    ignored when ``owner`` is "". They are kept together in ``mechanics`` (None when all are
+    off, which is all the matching hot path looks at).
     """
 
-    __slots__ = ("order_id", "owner", "post_only", "price_ticks", "qty_lots", "side", "tif")
+    __slots__ = (
+        "mechanics",
+        "order_id",
+        "owner",
+        "post_only",
+        "price_ticks",
+        "qty_lots",
+        "side",
+        "tif",
+    )
 
     def __init__(
         self,
@@ -60,6 +76,9 @@ class SubmitOrder:
         post_only: bool = False,
         owner: str = "",
         order_id: int | None = None,
+        stop_price_ticks: int | None = None,
+        display_qty_lots: int = 0,
+        stp: str = "",
     ) -> None:
         if side != "buy" and side != "sell":
             raise InvalidCommandError(f"side must be one of {SIDES}, got {side!r}")
@@ -87,9 +106,51 @@ class SubmitOrder:
         self.post_only = post_only
         self.owner = owner
         self.order_id = order_id
+        self.mechanics: tuple[int | None, int, str] | None = None
+        if stop_price_ticks is not None or display_qty_lots or stp:
+            self._check_mechanics(stop_price_ticks, display_qty_lots, stp)
+            self.mechanics = (stop_price_ticks, display_qty_lots, stp)
+
+    @property
+    def stop_price_ticks(self) -> int | None:
+        """The stop price of a stop order, else None."""
+        return None if self.mechanics is None else self.mechanics[0]
+
+    @property
+    def display_qty_lots(self) -> int:
+        """The shown size of an iceberg, else 0."""
+        return 0 if self.mechanics is None else self.mechanics[1]
+
+    @property
+    def stp(self) -> str:
+        """The self-trade prevention mode, "" for none."""
+        return "" if self.mechanics is None else self.mechanics[2]
+
+    def _check_mechanics(self, stop: int | None, display: int, stp: str) -> None:
+        """Validate the stop, iceberg and self-trade prevention fields."""
+        if stop is not None:
+            _check_positive_int(stop, "stop_price_ticks", MAX_PRICE_TICKS)
+            if self.post_only:
+                raise InvalidCommandError("a stop order cannot be post_only")
+            if display:
+                raise InvalidCommandError("a stop order cannot be an iceberg (display_qty)")
+        if display:
+            _check_positive_int(display, "display_qty_lots", MAX_QTY_LOTS)
+            if display > self.qty_lots:
+                raise InvalidCommandError(
+                    f"display_qty_lots {display} exceeds the order's qty_lots {self.qty_lots}"
+                )
+            if self.price_ticks is None or self.tif != "GTC":
+                raise InvalidCommandError("an iceberg (display_qty) needs a limit price and GTC")
+        elif type(display) is not int:
+            _check_positive_int(display, "display_qty_lots", MAX_QTY_LOTS)
+        if stp and stp not in STP_MODES:
+            raise InvalidCommandError(f"stp must be one of {STP_MODES} or '', got {stp!r:.80}")
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        names = [name for name in self.__slots__ if name != "mechanics"]
+        names += ["stop_price_ticks", "display_qty_lots", "stp"]
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
         return f"SubmitOrder({fields})"
 
 
@@ -120,9 +181,11 @@ class ReplaceOrder:
     ``qty_lots`` is the new *open* quantity. Lowering it keeps the order's place in its queue;
     raising it or changing the price sends the order to the back of the (new) queue, and a new
     price that crosses the spread trades at once. ``owner`` works as in ``CancelOrder``.
+    For an iceberg ``qty_lots`` is its whole open quantity, shown and hidden. A pending stop
+    order can also get a new ``stop_price_ticks``.
     """
 
-    __slots__ = ("order_id", "owner", "price_ticks", "qty_lots")
+    __slots__ = ("order_id", "owner", "price_ticks", "qty_lots", "stop_price_ticks")
 
     def __init__(
         self,
@@ -130,12 +193,17 @@ class ReplaceOrder:
         qty_lots: int | None = None,
         price_ticks: int | None = None,
         owner: str | None = None,
+        stop_price_ticks: int | None = None,
     ) -> None:
         _check_order_id(order_id)
         if owner is not None:
             _check_owner(owner)
-        if qty_lots is None and price_ticks is None:
-            raise InvalidCommandError("replace needs a new qty, a new price, or both")
+        if qty_lots is None and price_ticks is None and stop_price_ticks is None:
+            raise InvalidCommandError(
+                "replace needs a new qty, a new price, or both (or a stop's new stop price)"
+            )
+        if stop_price_ticks is not None:
+            _check_positive_int(stop_price_ticks, "stop_price_ticks", MAX_PRICE_TICKS)
         if qty_lots is not None:
             _check_positive_int(qty_lots, "qty_lots", MAX_QTY_LOTS)
         if price_ticks is not None:
@@ -144,11 +212,13 @@ class ReplaceOrder:
         self.qty_lots = qty_lots
         self.price_ticks = price_ticks
         self.owner = owner
+        self.stop_price_ticks = stop_price_ticks
 
     def __repr__(self) -> str:
         return (
             f"ReplaceOrder(order_id={self.order_id!r}, qty_lots={self.qty_lots!r}, "
-            f"price_ticks={self.price_ticks!r}, owner={self.owner!r})"
+            f"price_ticks={self.price_ticks!r}, owner={self.owner!r}, "
+            f"stop_price_ticks={self.stop_price_ticks!r})"
         )
 
 
@@ -171,7 +241,33 @@ class ExecuteOrder:
         return f"ExecuteOrder(order_id={self.order_id!r}, qty_lots={self.qty_lots!r})"
 
 
-Command = SubmitOrder | CancelOrder | ReplaceOrder | ExecuteOrder
+class SetPhase:
+    """Move the book to another trading phase: "continuous", "auction" or "halted".
+
+    Entering "continuous" with a crossed book (after an auction) uncrosses it first.
+    """
+
+    __slots__ = ("phase",)
+
+    def __init__(self, phase: Phase) -> None:
+        if phase not in PHASES:
+            raise InvalidCommandError(f"phase must be one of {PHASES}, got {phase!r:.80}")
+        self.phase = PHASES[PHASES.index(phase)]  # the canonical string: engines test `is`
+
+    def __repr__(self) -> str:
+        return f"SetPhase(phase={self.phase!r})"
+
+
+class Uncross:
+    """Run the call auction now: every match at one price; the book stays in the auction."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Uncross()"
+
+
+Command = SubmitOrder | CancelOrder | ReplaceOrder | ExecuteOrder | SetPhase | Uncross
 
 
 def submit_in_units(
@@ -182,6 +278,9 @@ def submit_in_units(
     tif: str = "GTC",
     post_only: bool = False,
     owner: str = "",
+    stop_price: float | Decimal | None = None,
+    display_qty: float | Decimal | None = None,
+    stp: str | None = None,
 ) -> SubmitOrder:
     """A ``SubmitOrder`` from a price and quantity in the instrument's units, validated.
 
@@ -190,8 +289,20 @@ def submit_in_units(
     problems = []
     if side not in SIDES:
         problems.append(f"side must be one of {SIDES}, got {side!r}")
+    if stp is not None and type(stp) is not str:
+        problems.append(f"stp must be one of {STP_MODES}, got {stp!r:.80}")
     qty_lots = _converted(instrument.qty_to_lots, qty, problems)
     price_ticks = None if price is None else _converted(instrument.price_to_ticks, price, problems)
+    stop_price_ticks = (
+        None
+        if stop_price is None
+        else _converted(lambda v: instrument.price_to_ticks(v, "stop_price"), stop_price, problems)
+    )
+    display_qty_lots = (
+        0
+        if display_qty is None
+        else _converted(lambda v: instrument.qty_to_lots(v, "display_qty"), display_qty, problems)
+    )
     if problems:
         raise InvalidCommandError("; ".join(problems))
     return SubmitOrder(
@@ -201,6 +312,9 @@ def submit_in_units(
         tif,  # type: ignore[arg-type]
         post_only,
         owner,
+        stop_price_ticks=stop_price_ticks,
+        display_qty_lots=display_qty_lots,  # type: ignore[arg-type]
+        stp=stp or "",
     )
 
 
@@ -219,12 +333,18 @@ def replace_in_units(
     qty: float | Decimal | None = None,
     price: float | Decimal | None = None,
     owner: str | None = None,
+    stop_price: float | Decimal | None = None,
 ) -> ReplaceOrder:
     """A ``ReplaceOrder`` from a price and quantity in the instrument's units, validated
     (every bad field reported at once, as in ``submit_in_units``)."""
     problems: list[str] = []
     qty_lots = None if qty is None else _converted(instrument.qty_to_lots, qty, problems)
     price_ticks = None if price is None else _converted(instrument.price_to_ticks, price, problems)
+    stop_price_ticks = (
+        None
+        if stop_price is None
+        else _converted(lambda v: instrument.price_to_ticks(v, "stop_price"), stop_price, problems)
+    )
     if problems:
         raise InvalidCommandError("; ".join(problems))
-    return ReplaceOrder(order_id, qty_lots, price_ticks, owner)
+    return ReplaceOrder(order_id, qty_lots, price_ticks, owner, stop_price_ticks)

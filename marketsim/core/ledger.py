@@ -2,7 +2,8 @@
 
 One ledger serves the server (participants' accounts and the leaderboard), the simulator (each
 agent's position and P&L) and recordings. It follows the same events everything else is
-projected from: trades move positions and cash; order events keep each owner's open orders.
+projected from: trades move positions and cash; order events keep each owner's open orders
+(those resting in the book: a stop order joins them when it triggers).
 
 Accounting is *average cost*. Buying adds to the cost basis of a long position at the price
 paid; selling out of it realises ``qty x (price - average price)`` and keeps the average of what
@@ -36,6 +37,7 @@ from marketsim.core.events import (
     OrderAccepted,
     OrderCancelled,
     OrderReplaced,
+    StopTriggered,
     Trade,
 )
 from marketsim.core.types import Instrument, as_bounded_decimal
@@ -252,6 +254,8 @@ class Ledger:
         self._grids: dict[str, _Grid] = {}
         self._positions: dict[str, dict[str, Position]] = {}
         self._last_trade: dict[str, int] = {}
+        # Pending stop orders' time in force, by order id, until they trigger or go.
+        self._stop_tif: dict[int, str] = {}
         for instrument in instruments:
             self.add_instrument(instrument, (fees or {}).get(instrument.symbol))
 
@@ -308,14 +312,20 @@ class Ledger:
                 taker.fill(taker_buys, price_units, lots, grid.taker_fee * lots)
                 taker.reduce(event.taker_order_id, lots)  # type: ignore[union-attr]
             elif kind is OrderAccepted:
-                # Only GTC limit orders may rest; their own trades follow and reduce them.
-                if event.price_ticks is not None and event.tif == "GTC":  # type: ignore[union-attr]
-                    position = positions.get(event.owner)  # type: ignore[union-attr]
-                    if position is None:
-                        position = positions[event.owner] = Position()  # type: ignore[union-attr]
-                    position.open(event.order_id, event.side, event.qty_lots)  # type: ignore[union-attr]
+                if event.stop_price_ticks is not None:  # type: ignore[union-attr]
+                    # A stop waits outside the book; it opens when (and if) it triggers.
+                    self._stop_tif[event.order_id] = event.tif  # type: ignore[union-attr]
+                elif event.price_ticks is not None and event.tif == "GTC":  # type: ignore[union-attr]
+                    # Only GTC limit orders may rest; their own trades follow and reduce them.
+                    self._open(positions, event, event.qty_lots)  # type: ignore[union-attr]
+            elif kind is StopTriggered:
+                tif = self._stop_tif.pop(event.order_id, None)  # type: ignore[union-attr]
+                if event.price_ticks is not None and tif == "GTC":  # type: ignore[union-attr]
+                    self._open(positions, event, event.qty_lots)  # type: ignore[union-attr]
             elif kind is OrderCancelled:
-                # By the cancelled quantity: a cancel may take only part of an order.
+                # By the cancelled quantity: a cancel may take only part of an order (e.g.
+                # self-trade prevention's "decrement").
+                self._stop_tif.pop(event.order_id, None)  # type: ignore[union-attr]
                 position = positions.get(event.owner)  # type: ignore[union-attr]
                 if position is not None:
                     position.reduce(event.order_id, event.qty_lots)  # type: ignore[union-attr]
@@ -324,6 +334,13 @@ class Ledger:
                 if position is not None and event.order_id in position.open_orders:  # type: ignore[union-attr]
                     position.reduce(event.order_id, None)  # type: ignore[union-attr]
                     position.open(event.order_id, event.side, event.qty_lots)  # type: ignore[union-attr]
+
+    @staticmethod
+    def _open(positions: dict[str, Position], event, lots: int) -> None:
+        position = positions.get(event.owner)
+        if position is None:
+            position = positions[event.owner] = Position()
+        position.open(event.order_id, event.side, lots)
 
     # -- queries ------------------------------------------------------------------------------
 

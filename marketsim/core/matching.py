@@ -13,15 +13,20 @@ from __future__ import annotations
 
 import itertools
 
-from marketsim.core.book import BookHalf, BookState, Level, RestingOrder
+from marketsim.core.amend import Amendments
+from marketsim.core.auction import CallAuction
+from marketsim.core.book import BookHalf, BookState, Level, RestingOrder, fillable_lots
 from marketsim.core.commands import (
     CancelOrder,
     Command,
     ExecuteOrder,
     ReplaceOrder,
+    SetPhase,
     SubmitOrder,
+    Uncross,
 )
 from marketsim.core.events import (
+    CONTINUOUS,
     REASON_FOK_UNFILLABLE,
     REASON_IOC_REMAINDER,
     REASON_MARKET_REMAINDER,
@@ -30,12 +35,14 @@ from marketsim.core.events import (
     REASON_USER,
     BookDelta,
     Event,
+    IcebergRefilled,
     OrderAccepted,
     OrderCancelled,
     OrderRejected,
-    OrderReplaced,
     Trade,
 )
+from marketsim.core.mechanics import Mechanics
+from marketsim.core.stops import PendingStops
 from marketsim.errors import InvalidCommandError, PermissionDeniedError, UnknownOrderError
 
 
@@ -64,20 +71,41 @@ class OrderIds:
             self.next_id = order_id + 1
 
 
-class MatchingEngine:
+class MatchingEngine(Mechanics, Amendments, CallAuction):
     """Price-time priority matching for one instrument.
 
     ``order_ids`` hands out order ids (an exchange shares one ``OrderIds`` between its books so
-    ids are unique across instruments).
+    ids are unique across instruments). This class holds continuous matching of plain limit
+    and market orders, the hot path; ``Mechanics`` adds stops, icebergs, self-trade prevention
+    and halts, ``Amendments`` cancels and replaces them (and every replace), ``CallAuction``
+    the auction phase; unused, they cost the hot path a flag test.
     """
 
-    __slots__ = ("_next_trade_id", "book", "order_ids", "seq")
+    __slots__ = (
+        "_next_trade_id",
+        "auction_orders",
+        "book",
+        "last_trade_ticks",
+        "order_ids",
+        "phase",
+        "seq",
+        "stop_orders",
+        "stops",
+    )
 
     def __init__(self, order_ids: OrderIds | None = None) -> None:
         self.book = BookState()
         self.seq = 0
         self.order_ids = order_ids or OrderIds()
         self._next_trade_id = itertools.count(1).__next__
+        self.phase = CONTINUOUS
+        #: Pending stop orders, outside the visible book.
+        self.stops = PendingStops()
+        self.stop_orders = self.stops.orders  # the same dict, one attribute away
+        #: Market orders collected during a call auction, by id in arrival order.
+        self.auction_orders: dict[int, RestingOrder] = {}
+        #: Price of the last trade (stops trigger on it), None before the first.
+        self.last_trade_ticks: int | None = None
 
     def apply(self, command: Command, ts_event: int) -> list[Event]:
         """Apply one command at time ``ts_event`` (int ns) and return its batch of events."""
@@ -90,6 +118,10 @@ class MatchingEngine:
             return self.replace(command, ts_event)  # type: ignore[arg-type]
         if kind is ExecuteOrder:
             return self.execute_resting(command, ts_event)  # type: ignore[arg-type]
+        if kind is SetPhase:
+            return self.set_phase(command, ts_event)  # type: ignore[arg-type]
+        if kind is Uncross:
+            return self.uncross(ts_event)
         raise InvalidCommandError(f"not a command: {command!r}")
 
     # -- commands ---------------------------------------------------------------------------
@@ -99,10 +131,12 @@ class MatchingEngine:
         order_id = cmd.order_id
         if order_id is None:
             order_id = self.order_ids.take()
-        elif order_id in self.book.orders:
+        elif self.is_live(order_id):
             raise InvalidCommandError(f"order_id {order_id} is already live")
         else:
             self.order_ids.skip_past(order_id)
+        if cmd.mechanics is not None or self.phase is not CONTINUOUS:
+            return self.submit_with_mechanics(cmd, order_id, ts_event)
         side, qty, price, tif = cmd.side, cmd.qty_lots, cmd.price_ticks, cmd.tif
         buying = side == "buy"
         opposite = self.book.asks if buying else self.book.bids
@@ -122,7 +156,7 @@ class MatchingEngine:
                 reject_reason = REASON_FOK_UNFILLABLE
         elif cmd.post_only and crosses:
             reject_reason = REASON_POST_ONLY_WOULD_CROSS
-        elif tif == "FOK" and _fillable_lots(opposite, side, price, qty) < qty:
+        elif tif == "FOK" and fillable_lots(opposite, side, price, qty) < qty:
             reject_reason = REASON_FOK_UNFILLABLE
         seq = self.seq + 1
         if reject_reason is not None:
@@ -177,13 +211,19 @@ class MatchingEngine:
                     order_id, cmd.owner, side, price, leaves, qty - leaves, cmd.post_only
                 )
                 touched[self._rest(order)] = None
+        if self.stop_orders:
+            self.trigger_stops(events, touched, ts_event)
         if touched:
             self._emit_deltas(events, touched, ts_event)
         return events
 
     def cancel(self, cmd: CancelOrder, ts_event: int) -> list[Event]:
         """Remove a live order's open quantity from the book."""
-        order = self._live_order(cmd.order_id, cmd.owner)
+        order = self.book.orders.get(cmd.order_id)
+        if order is None:
+            return self.cancel_pending(cmd, ts_event)
+        if cmd.owner is not None and cmd.owner != order.owner:
+            self._live_order(cmd.order_id, cmd.owner)  # raises PermissionDeniedError
         level = self._unrest(order)
         seq = self.seq
         self.seq = seq + 2
@@ -195,89 +235,17 @@ class MatchingEngine:
                 order.owner,
                 order.side,
                 order.price_ticks,
-                order.qty_lots,
+                order.qty_lots + order.hidden_lots,
                 REASON_USER,
             ),
             _delta(level, seq + 2, ts_event, True),
         ]
 
-    def replace(self, cmd: ReplaceOrder, ts_event: int) -> list[Event]:
-        """Change a live order's open quantity and/or price (see ``ReplaceOrder``)."""
-        order = self._live_order(cmd.order_id, cmd.owner)
-        old_price, old_qty = order.price_ticks, order.qty_lots
-        new_price = old_price if cmd.price_ticks is None else cmd.price_ticks
-        new_qty = old_qty if cmd.qty_lots is None else cmd.qty_lots
-        keeps_priority = new_price == old_price and new_qty <= old_qty
-        self.seq += 1
-        events: list[Event] = [
-            OrderReplaced(
-                self.seq,
-                ts_event,
-                order.order_id,
-                order.owner,
-                order.side,
-                old_price,
-                old_qty,
-                new_price,
-                new_qty,
-                keeps_priority,
-            )
-        ]
-        half = self.book.bids if order.side == "buy" else self.book.asks
-        level = half.levels[old_price]
-        touched: dict[Level, None] = {level: None}
-        if keeps_priority:
-            level.qty_lots += new_qty - old_qty
-            order.qty_lots = new_qty
-        elif new_price == old_price:
-            level.qty_lots += new_qty - old_qty
-            order.qty_lots = new_qty
-            level.orders.move_to_end(order.order_id)
-        else:
-            self._unrest(order)
-            order.price_ticks, order.qty_lots = new_price, new_qty
-            opposite = self.book.asks if order.side == "buy" else self.book.bids
-            best = opposite.best_level()
-            leaves = new_qty
-            if best is not None and _crosses(order.side, new_price, best.price_ticks):
-                if order.post_only:
-                    # The order already left its old level; a post-only order may not take.
-                    self.seq += 1
-                    events.append(
-                        OrderCancelled(
-                            self.seq,
-                            ts_event,
-                            order.order_id,
-                            order.owner,
-                            order.side,
-                            new_price,
-                            new_qty,
-                            REASON_POST_ONLY_WOULD_CROSS,
-                        )
-                    )
-                    leaves = 0
-                else:
-                    leaves = self._match(
-                        events,
-                        touched,
-                        opposite,
-                        order.side,
-                        new_price,
-                        new_qty,
-                        order.order_id,
-                        order.owner,
-                        ts_event,
-                    )
-                    order.filled_lots += new_qty - leaves
-            if leaves:
-                order.qty_lots = leaves
-                touched[self._rest(order)] = None
-        self._emit_deltas(events, touched, ts_event)
-        return events
-
     def execute_resting(self, cmd: ExecuteOrder, ts_event: int) -> list[Event]:
         """Trade part of a named resting order with an outside counterparty (replays)."""
         order = self._live_order(cmd.order_id, None)
+        if order.order_id not in self.book.orders:
+            raise UnknownOrderError(f"order {order.order_id} is not resting in the book")
         if cmd.qty_lots > order.qty_lots:
             raise InvalidCommandError(
                 f"qty_lots {cmd.qty_lots} exceeds the {order.qty_lots} lots open on order "
@@ -300,21 +268,29 @@ class MatchingEngine:
             )
         ]
         order.filled_lots += cmd.qty_lots
-        if cmd.qty_lots == order.qty_lots:
+        self.last_trade_ticks = order.price_ticks
+        half = self.book.bids if order.side == "buy" else self.book.asks
+        level = half.levels[order.price_ticks]
+        if cmd.qty_lots == order.qty_lots and not order.hidden_lots:
             touched = {self._unrest(order): None}
         else:
-            half = self.book.bids if order.side == "buy" else self.book.asks
-            level = half.levels[order.price_ticks]
             level.qty_lots -= cmd.qty_lots
             order.qty_lots -= cmd.qty_lots
+            if not order.qty_lots:
+                self.seq = self._refill(events, order, level, self.seq, ts_event)
             touched = {level: None}
+        if self.stop_orders and self.phase is CONTINUOUS:
+            self.trigger_stops(events, touched, ts_event)
         self._emit_deltas(events, touched, ts_event)
         return events
 
     # -- internals --------------------------------------------------------------------------
 
     def _live_order(self, order_id: int, owner: str | None) -> RestingOrder:
+        """A live order by id (resting, a pending stop or an auction market order)."""
         order = self.book.orders.get(order_id)
+        if order is None:
+            order = self.stops.orders.get(order_id) or self.auction_orders.get(order_id)  # type: ignore[assignment]
         if order is None:
             raise UnknownOrderError(f"order {order_id} is not live (unknown, filled or cancelled)")
         if owner is not None and owner != order.owner:
@@ -334,14 +310,21 @@ class MatchingEngine:
         taker_id: int,
         taker_owner: str,
         ts_event: int,
+        stp: str = "",
     ) -> int:
-        """Trade ``leaves`` lots against ``opposite`` up to ``limit``; return what is left."""
+        """Trade ``leaves`` lots against ``opposite`` up to ``limit``; return what is left.
+
+        With an ``stp`` mode (and a taker owner), a maker of the same owner is not traded
+        with: ``prevent_self_trade`` applies the mode instead.
+        """
         levels, keys, sign = opposite.levels, opposite.keys, opposite.sign
         index = self.book.orders
         next_trade_id = self._next_trade_id
         append = events.append
         seq = self.seq
         buying = side == "buy"
+        prevented_owner = taker_owner if stp else ""
+        traded_at = None
         while leaves and keys:
             price = sign * keys[-1]
             if limit is not None and (price > limit if buying else price < limit):
@@ -351,6 +334,13 @@ class MatchingEngine:
             orders = level.orders
             while leaves and orders:
                 maker = next(iter(orders.values()))
+                if prevented_owner and maker.owner == prevented_owner:
+                    self.seq = seq
+                    leaves = self.prevent_self_trade(
+                        events, level, maker, stp, leaves, taker_id, side, limit, ts_event
+                    )
+                    seq = self.seq
+                    continue
                 fill = maker.qty_lots if maker.qty_lots < leaves else leaves
                 seq += 1
                 append(
@@ -370,17 +360,47 @@ class MatchingEngine:
                 leaves -= fill
                 level.qty_lots -= fill
                 maker.filled_lots += fill
-                if fill == maker.qty_lots:
+                traded_at = price
+                if fill != maker.qty_lots:
+                    maker.qty_lots -= fill
+                elif maker.hidden_lots:
+                    maker.qty_lots = 0
+                    seq = self._refill(events, maker, level, seq, ts_event)
+                else:
                     maker.qty_lots = 0
                     orders.popitem(last=False)
                     del index[maker.order_id]
-                else:
-                    maker.qty_lots -= fill
             if not orders:
                 del levels[price]
                 keys.pop()
         self.seq = seq
+        if traded_at is not None:
+            self.last_trade_ticks = traded_at
         return leaves
+
+    def _refill(
+        self, events: list[Event], order: RestingOrder, level: Level, seq: int, ts_event: int
+    ) -> int:
+        """Show an iceberg's next slice at the back of its level; return the seq used."""
+        shown = min(order.display_lots, order.hidden_lots)
+        order.hidden_lots -= shown
+        order.qty_lots = shown
+        level.qty_lots += shown
+        level.orders.move_to_end(order.order_id)
+        seq += 1
+        events.append(
+            IcebergRefilled(
+                seq,
+                ts_event,
+                order.order_id,
+                order.owner,
+                order.side,
+                order.price_ticks,
+                shown,
+                order.hidden_lots,
+            )
+        )
+        return seq
 
     def _rest(self, order: RestingOrder) -> Level:
         """Queue ``order`` at the back of its level (created if needed); return the level."""
@@ -425,20 +445,3 @@ def _delta(level: Level, seq: int, ts_event: int, last: bool) -> BookDelta:
     return BookDelta(
         seq, ts_event, level.side, level.price_ticks, level.qty_lots, count, action, last
     )
-
-
-def _crosses(side: str, price: int, opposite_price: int) -> bool:
-    """Would a ``side`` order at ``price`` trade against a resting order at ``opposite_price``?"""
-    return price >= opposite_price if side == "buy" else price <= opposite_price
-
-
-def _fillable_lots(opposite: BookHalf, side: str, limit: int | None, wanted: int) -> int:
-    """Lots available to a ``side`` order up to ``limit``, counted until ``wanted`` is reached."""
-    available = 0
-    for level in opposite.iter_levels():
-        if limit is not None and not _crosses(side, limit, level.price_ticks):
-            break
-        available += level.qty_lots
-        if available >= wanted:
-            break
-    return available

@@ -18,21 +18,23 @@ from marketsim.core.bookview import BookView
 from marketsim.core.commands import (
     CancelOrder,
     Command,
+    SetPhase,
     SubmitOrder,
+    Uncross,
     replace_in_units,
     submit_in_units,
 )
-from marketsim.core.events import Event, Trade
+from marketsim.core.events import CONTINUOUS, REASON_HALTED, Event, Phase, Trade
 from marketsim.core.matching import MatchingEngine, OrderIds
 from marketsim.core.replay import commands_from_events
-from marketsim.core.results import OrderResult, QueueSpot
+from marketsim.core.results import AuctionResult, OrderResult, QueueSpot
 from marketsim.core.types import (
     BOOK_SIDE_OF,
     BOOK_SIDES,
     BookSide,
     Instrument,
 )
-from marketsim.errors import InvalidCommandError
+from marketsim.errors import InvalidCommandError, MarketHaltedError
 
 
 class EventLog(Sequence[Event]):
@@ -142,6 +144,9 @@ class OrderBook(BookView):
         tif: str = "GTC",
         post_only: bool = False,
         owner: str = "",
+        stop_price: float | Decimal | None = None,
+        display_qty: float | Decimal | None = None,
+        stp: str | None = None,
         ts_event: int | None = None,
     ) -> OrderResult:
         """Submit an order: a limit order at ``price``, or a market order when price is None.
@@ -151,8 +156,17 @@ class OrderBook(BookView):
         Prices and quantities follow the one rule of ``Instrument``: a number (int, float,
         Decimal) or a string that spells one exactly ("100.05"), never a bool. Every bad field
         is named in one error.
+
+        ``stop_price`` makes a stop order: it waits, unseen, until a trade reaches that price
+        (at or above it for a buy, at or below for a sell), then enters as a limit order at
+        ``price`` or a market order. A stop whose price the last trade has already reached is
+        rejected ("stop_price_reached"). ``display_qty`` makes an iceberg that shows that much
+        at a time. ``stp`` ("cancel_newest", "cancel_oldest", "cancel_both", "decrement")
+        prevents trading with resting orders of the same non-empty ``owner``.
         """
-        command = submit_in_units(self.instrument, side, qty, price, tif, post_only, owner)
+        command = submit_in_units(
+            self.instrument, side, qty, price, tif, post_only, owner, stop_price, display_qty, stp
+        )
         return self.execute(command, ts_event)
 
     def cancel(
@@ -168,16 +182,73 @@ class OrderBook(BookView):
         qty: float | Decimal | None = None,
         price: float | Decimal | None = None,
         owner: str | None = None,
+        stop_price: float | Decimal | None = None,
         ts_event: int | None = None,
     ) -> OrderResult:
         """Change a live order's open quantity and/or price, keeping its id.
 
         Lowering the quantity keeps the order's place in its queue; raising it or changing the
         price sends the order to the back of the queue, and a new price that crosses trades at
-        once (a post-only order that would cross is cancelled instead).
+        once (a post-only order that would cross is cancelled instead). An iceberg's ``qty``
+        is its whole open quantity; a pending stop can also get a new ``stop_price``. During a
+        halt a replace is rejected (reason "halted") and changes nothing.
         """
-        command = replace_in_units(self.instrument, order_id, qty, price, owner)
+        command = replace_in_units(self.instrument, order_id, qty, price, owner, stop_price)
         return self.execute(command, ts_event)
+
+    # -- phases and auctions ----------------------------------------------------------------
+
+    @property
+    def phase(self) -> Phase:
+        """The trading phase: "continuous" (the default), "auction" or "halted"."""
+        return self.engine.phase  # type: ignore[return-value]
+
+    def set_phase(self, phase: str, *, ts_event: int | None = None) -> AuctionResult:
+        """Move to another trading phase.
+
+        "auction": orders collect (GTC limit and market; IOC and FOK are rejected with reason
+        "auction_phase") and nothing matches. "halted": new orders are rejected with reason
+        "halted", cancels are accepted. "continuous": matching resumes; leaving an auction
+        with a crossed book uncrosses it first, and stops the auction price reached enter.
+        """
+        command = SetPhase(phase)  # type: ignore[arg-type]
+        return AuctionResult(self.instrument, "set_phase", self.apply(command, ts_event))
+
+    def indicative(self) -> tuple[float, int | float, int | float, str | None] | None:
+        """``(price, matched_qty, imbalance_qty, imbalance_side)`` of an uncross now.
+
+        None outside an auction, or when nothing would match. The rules that pick the price
+        are in ``marketsim.core.auction``.
+        """
+        indication = self.engine.indicative()
+        if indication is None:
+            return None
+        to_qty = self.instrument.lots_to_qty
+        return (
+            self.instrument.ticks_to_price(indication.price_ticks),
+            to_qty(indication.matched_lots),
+            to_qty(indication.imbalance_lots),
+            indication.imbalance_side,
+        )
+
+    def uncross(self, *, ts_event: int | None = None) -> AuctionResult:
+        """Run the auction: every match at one price, in price-time priority.
+
+        The rest stays in the book, which stays in the auction phase (uncrossed) until
+        ``set_phase("continuous")``; market orders it does not fill are cancelled.
+        """
+        return AuctionResult(self.instrument, "uncross", self.apply(Uncross(), ts_event))
+
+    def stops(self, side: str) -> list[tuple[int, float, int | float]]:
+        """Pending stop orders of one side ("buy" or "sell"), next to trigger first:
+        ``[(order_id, stop_price, qty), ...]``."""
+        if side not in ("buy", "sell"):
+            raise InvalidCommandError(f"side must be 'buy' or 'sell', got {side!r:.80}")
+        to_price, to_qty = self.instrument.ticks_to_price, self.instrument.lots_to_qty
+        return [
+            (stop.order_id, to_price(stop.stop_price_ticks), to_qty(stop.qty_lots))
+            for stop in self.engine.stops.listed(side)
+        ]
 
     def apply(self, command: Command, ts_event: int | None = None) -> list[Event]:
         """Apply a tick-level command (see ``marketsim.core.commands``) and return its events."""
@@ -202,24 +273,46 @@ class OrderBook(BookView):
             action = type(command).__name__.removesuffix("Order").lower()
             # Captured first: a cancelled or filled order is gone from the book afterwards.
             order_id, before = command.order_id, book.orders.get(command.order_id)
-            events = self.apply(command, ts_event)
+            try:
+                events = self.apply(command, ts_event)
+            except MarketHaltedError:
+                return self._halted_result(order_id)
         order = book.orders.get(order_id)
-        if order is not None:
+        waiting = engine_waiting(self.engine, order_id)
+        if waiting is not None:  # a pending stop, or a market order waiting for the auction
+            spot, filled, leaves = None, 0, waiting
+        elif order is not None:
             level = self.engine.book.half(BOOK_SIDE_OF[order.side]).levels[order.price_ticks]
             count = len(level.orders)
             # A new or re-queued order is last; only a kept priority needs a search.
             last = next(reversed(level.orders)) == order_id
             position = count if last else 1 + list(level.orders).index(order_id)
             spot = QueueSpot(self.instrument.ticks_to_price(order.price_ticks), position, count)
-            filled, leaves = order.filled_lots, order.qty_lots
+            filled, leaves = order.filled_lots, order.qty_lots + order.hidden_lots
         else:
             spot, leaves = None, 0
             filled = (
                 before.filled_lots
                 if before is not None
-                else sum(e.qty_lots for e in events if isinstance(e, Trade))
+                else sum(
+                    e.qty_lots
+                    for e in events
+                    if isinstance(e, Trade) and order_id in (e.taker_order_id, e.maker_order_id)
+                )
             )
         return OrderResult(self.instrument, action, order_id, events, filled, leaves, spot)  # type: ignore[arg-type]
+
+    def _halted_result(self, order_id: int) -> OrderResult:
+        """A replace refused by a halt: rejected with reason "halted"; nothing changed, so
+        there are no events and the order is as it was."""
+        order = self.engine.book.orders.get(order_id)
+        leaves = engine_waiting(self.engine, order_id)
+        if leaves is None:
+            leaves = 0 if order is None else order.qty_lots + order.hidden_lots
+        filled = 0 if order is None else order.filled_lots
+        result = OrderResult(self.instrument, "replace", order_id, [], filled, leaves, None)
+        result.status, result.reason = "rejected", REASON_HALTED
+        return result
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -245,16 +338,25 @@ class OrderBook(BookView):
         ]
 
     def queue(self, side: BookSide, price: float | Decimal) -> list[tuple[int, int | float]]:
-        """``[(order_id, leaves_qty), ...]`` at one price level, in time priority."""
+        """``[(order_id, leaves_qty), ...]`` at one price level, in time priority.
+
+        An iceberg's leaves include its hidden size (the level shows only its slice).
+        """
         level = self._half(side).levels.get(self.instrument.price_to_ticks(price))
         if level is None:
             return []
         to_qty = self.instrument.lots_to_qty
-        return [(order.order_id, to_qty(order.qty_lots)) for order in level.orders.values()]
+        return [
+            (order.order_id, to_qty(order.qty_lots + order.hidden_lots))
+            for order in level.orders.values()
+        ]
 
     def check_integrity(self) -> None:
-        """Raise ``AssertionError`` if a structural invariant of the book is broken."""
-        self.engine.book.check_integrity()
+        """Raise ``AssertionError`` if a structural invariant of the book is broken.
+
+        Outside continuous trading the book may be crossed (an auction collects orders).
+        """
+        self.engine.book.check_integrity(allow_cross=self.engine.phase != CONTINUOUS)
 
     # -- display (ladders come from BookView) ------------------------------------------------
 
@@ -292,6 +394,15 @@ class OrderBook(BookView):
         if position != len(logged):
             raise ValueError(f"event log has {len(logged) - position} events no command explains")
         return book
+
+
+def engine_waiting(engine: MatchingEngine, order_id: int) -> int | None:
+    """The open lots of a live order that waits outside the book (a pending stop, or a market
+    order collected by an auction), else None."""
+    if not (engine.stops.orders or engine.auction_orders):
+        return None
+    order = engine.stops.orders.get(order_id) or engine.auction_orders.get(order_id)
+    return None if order is None else order.qty_lots
 
 
 __all__ = ["EventLog", "OrderBook"]

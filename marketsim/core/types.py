@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from numbers import Real
 from typing import Final, Literal
 
@@ -41,6 +41,13 @@ MIN_SIZE: Final = Decimal("1e-12")
 MAX_SIZE: Final = Decimal("1e12")
 #: Longest text accepted for a number; a longer one is refused before it is parsed.
 MAX_NUMBER_TEXT: Final = 40
+#: A float this close to a grid point, relative to the step, counts as that grid point:
+#: ``10010 * 0.01`` is 100.10000000000001, which is meant as 100.10.
+SNAP_TOLERANCE: Final = Decimal("1e-9")
+#: For large values float rounding itself exceeds that (a double holds ~16 digits), so a float
+#: within 16 units in the last place of a grid point (relative 2**-48) counts too; never more
+#: than a quarter step, so a value still snaps to one grid point only.
+FLOAT_ROUNDING: Final = Decimal(2) ** -48
 
 #: The side of the book an order of each side rests on.
 BOOK_SIDE_OF: Final = {BUY: BID, SELL: ASK}
@@ -160,6 +167,10 @@ class Instrument:
             steps, remainder = divmod(number, step)
         except InvalidOperation:  # more digits than the decimal context holds
             raise InvalidCommandError(f"{field_name} {value!r} is too large") from None
+        if remainder and isinstance(value, float):
+            snapped = _snapped_steps(number, step)
+            if snapped is not None:
+                steps, remainder = snapped, Decimal(0)
         if remainder:
             raise InvalidCommandError(
                 f"{field_name} {value!r} is not a multiple of {step_name} {step} for {self.symbol}"
@@ -182,3 +193,17 @@ class Instrument:
     def format_price(self, ticks: int) -> str:
         """The price of ``ticks`` as text with the grid's number of decimals."""
         return f"{self.ticks_to_price(ticks):.{self._price_decimals}f}"
+
+
+def _snapped_steps(number: Decimal, step: Decimal) -> Decimal | None:
+    """The grid point a float lies within rounding distance of, else None (see
+    ``SNAP_TOLERANCE`` and ``FLOAT_ROUNDING``).
+
+    Only floats snap: their arithmetic (``mid + k * tick``) lands a hair off the grid, while a
+    ``Decimal`` or a string says exactly what it means and must be on the grid.
+    """
+    nearest = (number / step).to_integral_value(ROUND_HALF_EVEN)
+    tolerance = min(max(step * SNAP_TOLERANCE, abs(number) * FLOAT_ROUNDING), step / 4)
+    if abs(number - nearest * step) <= tolerance:
+        return nearest
+    return None

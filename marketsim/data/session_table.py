@@ -19,6 +19,10 @@ its ``type`` and leaves the others null, so every event comes back equal to the 
 - ``book_side`` string (bid, ask; a delta's ``side``), ``order_count`` int64, ``action``
   string (add, update, delete), ``last`` bool: delta.
 
+A session that uses the exchange mechanics (stops, icebergs, self-trade prevention, phases)
+has the columns of ``MECHANICS_SCHEMA`` after those; one that does not is written exactly as
+before they existed, and a file without them reads with the fields' defaults.
+
 Integers are stored delta-encoded and text dictionary-encoded, compressed with zstd: about
 7 bytes per event for a simulation.
 """
@@ -35,8 +39,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from marketsim.core import BookDelta, Event, OrderAccepted, OrderCancelled, OrderRejected
-from marketsim.core.events import EVENT_TYPE_NAMES
+from marketsim.core import (
+    AuctionUncrossed,
+    BookDelta,
+    Event,
+    IcebergRefilled,
+    OrderAccepted,
+    OrderCancelled,
+    OrderRejected,
+    OrderReplaced,
+    PhaseChanged,
+    StopTriggered,
+)
+from marketsim.core.events import EVENT_TYPE_NAMES, PHASES, STP_MODES
 from marketsim.errors import MarketsimError
 
 _TIMESTAMP = pa.timestamp("ns", tz="UTC")
@@ -71,12 +86,30 @@ SESSION_SCHEMA = pa.schema(
         pa.field("last", pa.bool_()),
     ]
 )
+#: The columns a session using the exchange mechanics adds after ``SESSION_SCHEMA``.
+MECHANICS_SCHEMA = pa.schema(
+    [
+        pa.field("stop_price_ticks", pa.int64()),
+        pa.field("display_qty_lots", pa.int64()),
+        pa.field("stp", pa.string()),
+        pa.field("old_stop_price_ticks", pa.int64()),
+        pa.field("trigger_price_ticks", pa.int64()),
+        pa.field("hidden_lots", pa.int64()),
+        pa.field("phase", pa.string()),
+        pa.field("previous", pa.string()),
+    ]
+)
+_FULL_SCHEMA = pa.schema([*SESSION_SCHEMA, *MECHANICS_SCHEMA])
+_MECHANICS_EVENTS = (StopTriggered, IcebergRefilled, PhaseChanged, AuctionUncrossed)
 
 _INTEGER_COLUMNS = [
-    f.name for f in SESSION_SCHEMA if pa.types.is_integer(f.type) or pa.types.is_timestamp(f.type)
+    f.name for f in _FULL_SCHEMA if pa.types.is_integer(f.type) or pa.types.is_timestamp(f.type)
 ]
-_TEXT_COLUMNS = [f.name for f in SESSION_SCHEMA if f.name not in _INTEGER_COLUMNS]
-_STRING_COLUMNS = [f.name for f in SESSION_SCHEMA if pa.types.is_string(f.type)]
+_TEXT_COLUMNS = [f.name for f in _FULL_SCHEMA if f.name not in _INTEGER_COLUMNS]
+_STRING_COLUMNS = [f.name for f in _FULL_SCHEMA if pa.types.is_string(f.type)]
+_DEFAULTS = {
+    (kind, f.name): f.default for kind in EVENT_TYPE_NAMES for f in fields(kind)
+}  # dataclasses.MISSING for the fields every file has
 _TYPE_OF_NAME: dict[str, type] = {name: kind for kind, name in EVENT_TYPE_NAMES.items()}
 
 
@@ -95,6 +128,14 @@ _NULLABLE = {
     (OrderAccepted, "price_ticks"),
     (OrderRejected, "price_ticks"),
     (OrderCancelled, "price_ticks"),
+    (OrderAccepted, "stop_price_ticks"),
+    (OrderRejected, "stop_price_ticks"),
+    (OrderReplaced, "old_price_ticks"),
+    (OrderReplaced, "price_ticks"),
+    (OrderReplaced, "old_stop_price_ticks"),
+    (OrderReplaced, "stop_price_ticks"),
+    (StopTriggered, "price_ticks"),
+    (AuctionUncrossed, "price_ticks"),
 }
 #: Allowed values of the enumerated columns.
 _VALUES = {
@@ -104,6 +145,9 @@ _VALUES = {
     "order_type": {"limit", "market"},
     "tif": {"GTC", "IOC", "FOK"},
     "action": {"add", "update", "delete"},
+    "stp": {"", *STP_MODES},
+    "phase": set(PHASES),
+    "previous": set(PHASES),
 }
 
 
@@ -131,15 +175,30 @@ def events_table(events: Sequence[Event]) -> pa.Table:
     unknown = [kind for kind in rows_of if kind not in _FIELDS]
     if unknown:
         raise TypeError(f"not engine events: {', '.join(k.__name__ for k in unknown)}")
-    columns = {f.name: _ColumnBuilder(f.type, len(events)) for f in SESSION_SCHEMA}
+    schema = _FULL_SCHEMA if _uses_mechanics(events, rows_of) else SESSION_SCHEMA
+    columns = {f.name: _ColumnBuilder(f.type, len(events)) for f in schema}
     for kind, row_list in rows_of.items():
         rows = np.asarray(row_list, dtype=np.int64)
         objects = [events[i] for i in row_list]
         for name, column in _FIELDS[kind]:
-            columns[column].fill(rows, list(map(attrgetter(name), objects)))
+            if column in columns:
+                columns[column].fill(rows, list(map(attrgetter(name), objects)))
         columns["type"].fill(rows, [EVENT_TYPE_NAMES[kind]] * len(rows))
-    return pa.Table.from_arrays(
-        [columns[f.name].build() for f in SESSION_SCHEMA], schema=SESSION_SCHEMA
+    return pa.Table.from_arrays([columns[f.name].build() for f in schema], schema=schema)
+
+
+def _uses_mechanics(events: list[Event], rows_of: dict[type, list[int]]) -> bool:
+    """Does any event need a column of ``MECHANICS_SCHEMA``?"""
+    if any(kind in rows_of for kind in _MECHANICS_EVENTS):
+        return True
+    for kind in (OrderAccepted, OrderRejected):
+        for i in rows_of.get(kind, ()):
+            e = events[i]
+            if e.stop_price_ticks is not None or e.display_qty_lots or e.stp:  # type: ignore[union-attr]
+                return True
+    return any(
+        events[i].stop_price_ticks is not None  # type: ignore[union-attr]
+        for i in rows_of.get(OrderReplaced, ())
     )
 
 
@@ -177,7 +236,7 @@ def events_from_table(table: pa.Table, name: str = "the table") -> list[Event]:
     """
     expected = [(f.name, f.type) for f in SESSION_SCHEMA]
     found = [(f.name, _value_type(f.type)) for f in table.schema]
-    if found != expected:
+    if found != expected and found != [(f.name, f.type) for f in _FULL_SCHEMA]:
         missing = [n for n, t in expected if (n, t) not in found]
         raise SessionFileError(
             f"{name} does not have the session columns: missing or mistyped {missing}"
@@ -186,6 +245,8 @@ def events_from_table(table: pa.Table, name: str = "the table") -> list[Event]:
         if table.column(column).null_count:
             raise SessionFileError(f"{name}: column {column!r} has missing values")
     for column, allowed in _VALUES.items():
+        if column not in table.column_names:
+            continue
         values = set(pc.unique(table.column(column)).to_pylist()) - {None}
         values = {v for v in values if v not in allowed}
         if values:
@@ -216,6 +277,9 @@ def _fill_events(
         part = table.take(rows)
         columns = []
         for field_name, column in _FIELDS[kind]:
+            if column not in table.column_names:  # a file without the mechanics columns
+                columns.append([_DEFAULTS[kind, field_name]] * len(rows))
+                continue
             values = part.column(column)
             if values.null_count and (kind, field_name) not in _NULLABLE:
                 raise SessionFileError(

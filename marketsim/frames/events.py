@@ -20,12 +20,16 @@ import pandas as pd
 
 from marketsim._gc import gc_paused
 from marketsim.core.events import (
+    AuctionUncrossed,
     BookDelta,
     Event,
+    IcebergRefilled,
     OrderAccepted,
     OrderCancelled,
     OrderRejected,
     OrderReplaced,
+    PhaseChanged,
+    StopTriggered,
     Trade,
 )
 from marketsim.core.types import Instrument
@@ -124,7 +128,8 @@ def events_frame(events: Iterable[Event], instrument: Instrument | None = None) 
     Columns (missing values are ``<NA>`` or ``NaN`` where the event type has no such field):
 
     - ``ts_event`` (datetime64[ns, UTC]) and ``seq`` (int64)
-    - ``type`` (category: accepted, rejected, trade, cancelled, replaced, delta)
+    - ``type`` (category: accepted, rejected, trade, cancelled, replaced, delta,
+      stop_triggered, iceberg_refilled, phase, uncrossed)
     - ``order_id`` (Int64): the order the event is about; for a trade, the incoming (taker)
       order, whose batch it belongs to; missing for deltas
     - ``owner`` (str): the order's owner (a trade's taker owner); missing for deltas
@@ -139,11 +144,19 @@ def events_frame(events: Iterable[Event], instrument: Instrument | None = None) 
       when accepted, less each trade, 0 once rejected or cancelled; NaN for deltas and for a
       trade whose order was accepted before the log began
     - ``reason`` (str): why an order was rejected or cancelled (a stable code such as
-      "no_liquidity" or "user")
+      "no_liquidity" or "user"); for a phase change, the new phase
+    - ``stop_price`` (float64): a stop order's stop price (accepted, rejected, replaced and
+      triggered stops)
+
+    A triggered stop's row carries its limit price and quantity, and its trades follow; an
+    iceberg's refill row has the new slice as ``qty``; an uncross row has the auction price
+    and the matched quantity.
     """
     units = Units.of(instrument_of(events, instrument))
 
-    def to_columns(ts, seq, kind, order_id, owner, side, order_type, ticks, lots, leaves, reason):
+    def to_columns(
+        ts, seq, kind, order_id, owner, side, order_type, ticks, lots, leaves, reason, stop_ticks
+    ):
         return {
             "ts_event": ts,
             "seq": seq,
@@ -156,6 +169,7 @@ def events_frame(events: Iterable[Event], instrument: Instrument | None = None) 
             "qty": units.qty(lots),
             "leaves_qty": units.qty(leaves),
             "reason": reason,
+            "stop_price": units.price(stop_ticks),
         }
 
     return frame_from_rows(EVENTS, _event_rows(events), to_columns)
@@ -174,27 +188,41 @@ def _event_rows(events: Iterable[Event]) -> Iterator[tuple[Any, ...]]:
         if kind is BookDelta:
             side = _ORDER_SIDE[e.side]
             yield (e.ts_event, e.seq, "delta", None, None, side, None, e.price_ticks,
-                   e.qty_lots, None, None)  # fmt: skip
+                   e.qty_lots, None, None, None)  # fmt: skip
         elif kind is Trade:
             leaves = None
             if e.taker_order_id == order_id:
                 open_lots -= e.qty_lots
                 leaves = open_lots
             yield (e.ts_event, e.seq, "trade", e.taker_order_id, e.taker_owner,
-                   e.aggressor_side, None, e.price_ticks, e.qty_lots, leaves, None)  # fmt: skip
+                   e.aggressor_side, None, e.price_ticks, e.qty_lots, leaves, None,
+                   None)  # fmt: skip
         elif kind is OrderAccepted:
             order_id, open_lots = e.order_id, e.qty_lots
             yield (e.ts_event, e.seq, "accepted", e.order_id, e.owner, e.side, e.order_type,
-                   e.price_ticks, e.qty_lots, e.qty_lots, None)  # fmt: skip
+                   e.price_ticks, e.qty_lots, e.qty_lots, None, e.stop_price_ticks)  # fmt: skip
         elif kind is OrderCancelled:
             yield (e.ts_event, e.seq, "cancelled", e.order_id, e.owner, e.side, None,
-                   e.price_ticks, e.qty_lots, 0, e.reason)  # fmt: skip
+                   e.price_ticks, e.qty_lots, 0, e.reason, None)  # fmt: skip
         elif kind is OrderReplaced:
             order_id, open_lots = e.order_id, e.qty_lots
             yield (e.ts_event, e.seq, "replaced", e.order_id, e.owner, e.side, None,
-                   e.price_ticks, e.qty_lots, e.qty_lots, None)  # fmt: skip
+                   e.price_ticks, e.qty_lots, e.qty_lots, None, e.stop_price_ticks)  # fmt: skip
         elif kind is OrderRejected:
             yield (e.ts_event, e.seq, "rejected", e.order_id, e.owner, e.side, e.order_type,
-                   e.price_ticks, e.qty_lots, 0, e.reason)  # fmt: skip
+                   e.price_ticks, e.qty_lots, 0, e.reason, e.stop_price_ticks)  # fmt: skip
+        elif kind is StopTriggered:
+            order_id, open_lots = e.order_id, e.qty_lots
+            yield (e.ts_event, e.seq, "stop_triggered", e.order_id, e.owner, e.side, None,
+                   e.price_ticks, e.qty_lots, e.qty_lots, None, e.stop_price_ticks)  # fmt: skip
+        elif kind is IcebergRefilled:
+            yield (e.ts_event, e.seq, "iceberg_refilled", e.order_id, e.owner, e.side, None,
+                   e.price_ticks, e.qty_lots, None, None, None)  # fmt: skip
+        elif kind is PhaseChanged:
+            yield (e.ts_event, e.seq, "phase", None, None, None, None, None, None, None,
+                   e.phase, None)  # fmt: skip
+        elif kind is AuctionUncrossed:
+            yield (e.ts_event, e.seq, "uncrossed", None, None, None, None, e.price_ticks,
+                   e.qty_lots, None, None, None)  # fmt: skip
         else:
             raise TypeError(f"not an engine event: {e!r}")

@@ -91,6 +91,7 @@ EVENTS: Schema = {
     "qty": FLOAT,
     "leaves_qty": FLOAT,
     "reason": TEXT,
+    "stop_price": FLOAT,
 }
 DELTAS: Schema = {
     "ts_event": TIMESTAMP,

@@ -59,6 +59,7 @@ METHOD_ROLES: Final = {
     "OrderEntry": TRADER,
     "AddInstrument": ADMIN,
     "GetLeaderboard": ADMIN,
+    "SetPhase": ADMIN,
 }
 
 Metadata = Iterable[tuple[str, str | bytes]]

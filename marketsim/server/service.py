@@ -16,7 +16,7 @@ from typing import NoReturn
 
 import grpc
 
-from marketsim.core import Exchange, OrderBook, OrderResult
+from marketsim.core import Exchange, OrderBook, OrderResult, SetPhase
 from marketsim.core.commands import SubmitOrder
 from marketsim.core.events import Event, OrderRejected
 from marketsim.core.ledger import Ledger
@@ -101,6 +101,22 @@ class MarketService(pb_grpc.MarketServiceServicer):
 
     async def ReplaceOrder(self, request, context):
         return await self._unary_command(request, context)
+
+    # -- exchange mechanics -----------------------------------------------------------------
+
+    async def SetPhase(self, request, context):
+        """Move one book to another phase (admins only: see ``METHOD_ROLES``). The uncross
+        that leaving an auction may run trades, so the ledger books its events too."""
+        try:
+            book = self.exchange[request.symbol]
+            events = book.apply(SetPhase(request.phase[:40]), self._clock())  # type: ignore[arg-type]
+        except Exception as error:
+            await _abort(context, error)
+        self.ledger.apply(book.symbol, events)
+        self.hub.publish(book.symbol, events)
+        response = pb.SetPhaseResponse()
+        codec.append_events(response.events, events)
+        return response
 
     async def _unary_command(self, request, context) -> pb.OrderAck:
         ack = pb.OrderAck()

@@ -24,7 +24,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from marketsim._gc import gc_paused
-from marketsim.core.commands import CancelOrder, ReplaceOrder, SubmitOrder
+from marketsim.core.commands import CancelOrder, ReplaceOrder, SetPhase, SubmitOrder
 from marketsim.core.orderbook import OrderBook
 from marketsim.core.types import Instrument
 from marketsim.errors import InvalidCommandError, UnknownOrderError
@@ -95,6 +95,7 @@ def run(
     tick_size: float | Decimal | str = 0.01,
     lot_size: float | Decimal | str = 1,
     progress: bool | None = None,
+    open_auction: float | datetime.timedelta | None = None,
 ) -> SimulationResult:
     """Run ``agents`` on a fresh book of ``instrument`` and return a ``SimulationResult``.
 
@@ -105,6 +106,10 @@ def run(
     ``seed`` gives the identical event log; ``seed=None`` draws fresh entropy (kept in
     ``result.entropy``). ``progress`` shows a tqdm bar (default: for runs of 100,000+ steps
     or any ``duration``).
+
+    ``open_auction`` (seconds) opens the day with a call auction: the book starts in the
+    "auction" phase, orders collect without matching (IOC and FOK orders are rejected), and
+    that many seconds after ``start_ns`` the book uncrosses and trades continuously.
 
     Commands an agent returns are stamped with its name as owner. A cancel or replace of an
     order that is no longer live is skipped and counted as ``stale``. Python's cyclic garbage
@@ -118,6 +123,9 @@ def run(
     if type(start_ns) is not int or start_ns < 0:
         raise InvalidCommandError(f"start_ns must be a non-negative int, got {start_ns!r}")
     end_ns = math.inf if duration is None else start_ns + duration_ns(duration)
+    auction_end_ns = (
+        None if open_auction is None else start_ns + duration_ns(open_auction, "open_auction")
+    )
     max_steps = math.inf if steps is None else steps
     instrument = as_instrument(instrument, tick_size, lot_size)
     agents = prepare_agents(agents)
@@ -125,6 +133,8 @@ def run(
     book = OrderBook(instrument)
     market = MarketState()
     states = {agent.name: AgentState() for agent in agents}
+    if auction_end_ns is not None:
+        book.apply(SetPhase("auction"), start_ns)
     views = [BookMarketView(book, states[agent.name], market) for agent in agents]
     for agent, view, rng in zip(agents, views, rngs, strict=True):
         view.now = start_ns
@@ -162,6 +172,9 @@ def run(
                 now, index = heap[0]
                 if now > end_ns:
                     break
+                if auction_end_ns is not None and now >= auction_end_ns:
+                    route(apply(SetPhase("continuous"), auction_end_ns), states, market)
+                    auction_end_ns = None
                 agent, name, act, next_wakeup, view, rng, state = slots[index]
                 view.now = now
                 state.wakeups += 1

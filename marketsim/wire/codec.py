@@ -39,6 +39,10 @@ EventPayload = (
     | pb.OrderCancelled
     | pb.OrderReplaced
     | pb.BookDelta
+    | pb.StopTriggered
+    | pb.IcebergRefilled
+    | pb.PhaseChanged
+    | pb.AuctionUncrossed
 )
 CommandRequest = pb.SubmitOrderRequest | pb.CancelOrderRequest | pb.ReplaceOrderRequest
 
@@ -347,6 +351,9 @@ def command_to_proto(command: Command, symbol: str) -> CommandRequest:
             price_ticks=command.price_ticks,
             tif=TIME_IN_FORCE.to_proto[command.tif],
             post_only=command.post_only,
+            stop_price_ticks=command.stop_price_ticks,
+            display_qty_lots=command.display_qty_lots,
+            stp=command.stp,
         )
     if isinstance(command, CancelOrder):
         return pb.CancelOrderRequest(symbol=symbol, order_id=command.order_id)
@@ -356,6 +363,7 @@ def command_to_proto(command: Command, symbol: str) -> CommandRequest:
             order_id=command.order_id,
             qty_lots=command.qty_lots,
             price_ticks=command.price_ticks,
+            stop_price_ticks=command.stop_price_ticks,
         )
     raise TypeError(f"not a marketsim command: {command!r}")
 
@@ -376,6 +384,9 @@ def command_from_proto(message: CommandRequest, owner: str) -> Command:
             qty_lots=message.qty_lots if message.HasField("qty_lots") else None,
             price_ticks=message.price_ticks if message.HasField("price_ticks") else None,
             owner=owner,
+            stop_price_ticks=(
+                message.stop_price_ticks if message.HasField("stop_price_ticks") else None
+            ),
         )
     raise TypeError(f"not an order-entry request: {type(message).__name__}")
 
@@ -399,6 +410,11 @@ def _submit_from_proto(message: pb.SubmitOrderRequest, owner: str) -> SubmitOrde
         tif=_wire_enum(TIME_IN_FORCE, message.tif, "tif"),  # type: ignore[arg-type]
         post_only=message.post_only,
         owner=owner,
+        stop_price_ticks=(
+            message.stop_price_ticks if message.HasField("stop_price_ticks") else None
+        ),
+        display_qty_lots=message.display_qty_lots,
+        stp=message.stp,
     )
 
 

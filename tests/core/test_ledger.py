@@ -196,3 +196,69 @@ def test_accounts_conserve_positions_and_cash_and_add_up_exactly(commands, fees)
         assert account.realized_pnl + account.unrealized_pnl - account.fees == pytest.approx(
             account.total_pnl, abs=1e-9
         )
+
+
+mechanics_command = st.one_of(
+    st.tuples(
+        st.just("submit"),
+        st.sampled_from(OWNERS),
+        st.sampled_from(["buy", "sell"]),
+        st.integers(1, 20),
+        st.one_of(st.none(), st.integers(9_990, 10_010)),  # price
+        st.one_of(st.none(), st.integers(9_990, 10_010)),  # stop price
+        st.sampled_from([None, None, 2, 5]),  # display qty
+        st.sampled_from([None, "cancel_newest", "cancel_oldest", "cancel_both", "decrement"]),
+    ),
+    st.tuples(st.just("cancel"), st.integers(0, 40)),
+    st.tuples(st.just("replace"), st.integers(0, 40), st.integers(1, 20)),
+    st.tuples(st.just("phase"), st.sampled_from(["continuous", "auction", "halted"])),
+)
+
+
+def resting_orders(book: OrderBook, owner: str) -> dict[int, list]:
+    """``owner``'s orders in the book (shown and hidden quantity), as the ledger keeps them."""
+    return {
+        o.order_id: [o.side, o.qty_lots + o.hidden_lots]
+        for o in book.engine.book.orders.values()
+        if o.owner == owner
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(commands=st.lists(mechanics_command, max_size=60))
+def test_accounts_follow_stops_icebergs_self_trade_prevention_and_auctions(commands):
+    book, ledger = market(Fees(-0.001, 0.002))
+    for step in commands:
+        try:
+            if step[0] == "submit":
+                _, owner, side, qty, price_ticks, stop_ticks, display, stp = step
+                result = book.submit(
+                    side,
+                    qty,
+                    None if price_ticks is None else price_ticks / 100,
+                    owner=owner,
+                    stop_price=None if stop_ticks is None else stop_ticks / 100,
+                    display_qty=display if display and price_ticks and display <= qty else None,
+                    stp=stp,
+                )
+                events = result.events
+            elif step[0] == "phase":
+                events = book.set_phase(step[1]).events
+            else:
+                live = list(book.engine.book.orders.values())
+                if not live:
+                    continue
+                order = live[step[1] % len(live)]
+                if step[0] == "cancel":
+                    events = book.cancel(order.order_id, owner=order.owner).events
+                else:
+                    events = book.replace(order.order_id, qty=step[2], owner=order.owner).events
+        except InvalidCommandError:  # e.g. a phase it is already in, an iceberg stop
+            continue
+        ledger.apply("ACME", events)
+
+    positions = [ledger.position(owner, "ACME") for owner in ledger.owners("ACME")]
+    assert sum(p.lots for p in positions) == 0
+    assert sum(p.cash for p in positions) == -sum(p.fees for p in positions)
+    for owner in {*ledger.owners("ACME"), *(o.owner for o in book.engine.book.orders.values())}:
+        assert ledger.position(owner, "ACME").open_orders == resting_orders(book, owner)

@@ -7,7 +7,6 @@ invariants of the book and of its event log are checked after every step.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,7 +19,24 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from reference_book import Outcome, ReferenceBook
+from machine_support import (
+    HIGH_TICKS,
+    LOW_TICKS,
+    TICK,
+    ladder,
+    owners,
+    price_of,
+    price_ticks,
+    quantities,
+    queues,
+    sides,
+    snapshot,
+    stp_modes,
+    ticks_of,
+    trades_of,
+)
+from mechanics_rules import MechanicsRules
+from reference_book import Outcome, ReferenceBook, RefusedError
 
 from marketsim import InvalidCommandError, OrderBook, PermissionDeniedError, UnknownOrderError
 from marketsim.core import (
@@ -31,58 +47,10 @@ from marketsim.core import (
     OrderRejected,
     OrderReplaced,
     OrderResult,
+    PhaseChanged,
+    StopTriggered,
     Trade,
 )
-
-TICK = Decimal("0.01")
-#: A few ticks either side of 100.00, so that orders cross often.
-LOW_TICKS, HIGH_TICKS = 9_997, 10_003
-OWNERS = ("alice", "bob")
-
-sides = st.sampled_from(("buy", "sell"))
-quantities = st.integers(min_value=1, max_value=8)
-price_ticks = st.integers(min_value=LOW_TICKS, max_value=HIGH_TICKS)
-owners = st.sampled_from(OWNERS)
-
-
-def price_of(ticks: int) -> Decimal:
-    return ticks * TICK
-
-
-def ticks_of(price: float) -> int:
-    ticks = round(price / float(TICK))
-    assert math.isclose(ticks * float(TICK), price), f"price {price} is off the tick grid"
-    return ticks
-
-
-def ladder(book: OrderBook) -> dict[str, list[tuple[int, int, int]]]:
-    """Both sides of the book as ``[(price_ticks, qty, order_count), ...]``, best first."""
-    return {
-        side: [(ticks_of(price), qty, count) for price, qty, count in book.levels(side)]
-        for side in ("bid", "ask")
-    }
-
-
-def queues(book: OrderBook) -> dict[tuple[str, int], list[tuple[int, int]]]:
-    """Every level's queue ``[(order_id, qty), ...]`` keyed by (side, price_ticks)."""
-    return {
-        (side, ticks_of(price)): book.queue(side, price)
-        for side in ("bid", "ask")
-        for price, _, _ in book.levels(side)
-    }
-
-
-def snapshot(book: OrderBook) -> tuple:
-    """Everything observable about a book, for before/after comparisons."""
-    return (len(book.events), book.seq, ladder(book), queues(book), book.best_bid, book.best_ask)
-
-
-def trades_of(events) -> list[tuple[int, int, int, int]]:
-    return [
-        (e.price_ticks, e.qty_lots, e.maker_order_id, e.taker_order_id)
-        for e in events
-        if isinstance(e, Trade)
-    ]
 
 
 @dataclass
@@ -144,7 +112,7 @@ MALFORMED_REPLACES = [
 ]
 
 
-class MatchingMachine(RuleBasedStateMachine):
+class MatchingMachine(MechanicsRules, RuleBasedStateMachine):
     """Drives an ``OrderBook`` and a ``ReferenceBook`` with identical commands."""
 
     def __init__(self) -> None:
@@ -165,7 +133,13 @@ class MatchingMachine(RuleBasedStateMachine):
         return self.ts if self.ts % 3 else None
 
     def live_ids(self) -> list[int]:
-        return sorted(order.order_id for order in self.ref.resting)
+        return self.ref.live_ids()
+
+    def resting_ids(self) -> list[int]:
+        return sorted(o.order_id for o in self.ref.resting if o.price is not None)
+
+    def stop_ids(self) -> list[int]:
+        return sorted(stop.order_id for stop in self.ref.stops)
 
     def finished_ids(self) -> list[int]:
         live = set(self.live_ids())
@@ -185,9 +159,10 @@ class MatchingMachine(RuleBasedStateMachine):
             for e in events
             if isinstance(e, OrderCancelled) and e.order_id == outcome.order_id
         ]
-        assert cancelled == ([] if outcome.cancelled is None else [outcome.cancelled])
+        assert cancelled == outcome.cancelled
+        assert [e.order_id for e in events if isinstance(e, StopTriggered)] == outcome.triggered
         assert result.status == outcome.status
-        cancel_reason = outcome.cancelled[1] if outcome.cancelled else None
+        cancel_reason = outcome.cancelled[0][1] if outcome.status == "cancelled" else None
         assert result.reason == (outcome.rejected or cancel_reason)
         assert (result.filled_qty, result.leaves_qty) == (outcome.filled, outcome.leaves)
         self.check_deltas(events, before)
@@ -201,12 +176,14 @@ class MatchingMachine(RuleBasedStateMachine):
         """
         kinds = [type(e) for e in events]
         deltas = [e for e in events if isinstance(e, BookDelta)]
-        assert kinds[len(kinds) - len(deltas) :] == [BookDelta] * len(deltas)
-        assert [d.last for d in deltas] == [False] * (len(deltas) - 1) + [True] * bool(deltas)
+        one_batch = PhaseChanged not in kinds  # leaving an auction can log two batches
+        if one_batch:
+            assert kinds[len(kinds) - len(deltas) :] == [BookDelta] * len(deltas)
+            assert [d.last for d in deltas] == [False] * (len(deltas) - 1) + [True] * bool(deltas)
         after = ladder(self.book)
         delta_state = {(d.side, d.price_ticks): (d.qty_lots, d.order_count) for d in deltas}
         existed = {(side, p) for side in ("bid", "ask") for p, _, _ in before[2][side]}
-        for d in deltas:
+        for d in deltas if one_batch else []:
             if d.order_count == 0:
                 assert d.action == "delete" and (d.side, d.price_ticks) in existed, d
             else:
@@ -225,6 +202,18 @@ class MatchingMachine(RuleBasedStateMachine):
     def assert_unchanged(self, before: tuple) -> None:
         assert snapshot(self.book) == before
 
+    def assert_refused(self, before: tuple, replace) -> None:
+        """A replace the reference refuses: the book raises ``InvalidCommandError``, or in a
+        halt returns it rejected with reason "halted"; either way nothing changes."""
+        try:
+            result = replace()
+        except InvalidCommandError:
+            pass
+        else:
+            assert self.ref.phase == "halted"
+            assert (result.status, result.reason, result.events) == ("rejected", "halted", [])
+        self.assert_unchanged(before)
+
     # -- commands -----------------------------------------------------------------------------
 
     @initialize(
@@ -235,7 +224,7 @@ class MatchingMachine(RuleBasedStateMachine):
         """Start from a book with some depth (orders may still cross each other here)."""
         for side, orders in (("buy", bids), ("sell", asks)):
             for qty, ticks in orders:
-                self.submit_limit(side, qty, ticks, "GTC", False, "alice")
+                self.submit_limit(side, qty, ticks, "GTC", False, "alice", "")
 
     @rule(
         side=sides,
@@ -244,9 +233,12 @@ class MatchingMachine(RuleBasedStateMachine):
         tif=st.sampled_from(("GTC", "GTC", "IOC", "FOK")),
         post_only=st.booleans(),
         owner=owners,
+        stp=stp_modes,
+        display=st.none() | st.integers(1, 3),
     )
-    def submit_limit(self, side, qty, ticks, tif, post_only, owner) -> None:
+    def submit_limit(self, side, qty, ticks, tif, post_only, owner, stp, display=None) -> None:
         post_only = post_only and tif == "GTC"
+        display = display if display is not None and tif == "GTC" and display <= qty else None
         before = snapshot(self.book)
         result = self.book.submit(
             side,
@@ -255,22 +247,34 @@ class MatchingMachine(RuleBasedStateMachine):
             tif=tif,
             post_only=post_only,
             owner=owner,
+            stp=stp or None,
+            display_qty=display,
             ts_event=self.next_ts(),
         )
-        outcome = self.ref.submit(side, qty, ticks, tif, post_only)
+        outcome = self.ref.submit(
+            side, qty, ticks, tif, post_only, owner, display=display or 0, stp=stp
+        )
         self.owner_of[outcome.order_id] = owner
         self.check_batch(result, before, outcome)
 
-    @rule(side=sides, qty=st.integers(1, 20), tif=st.sampled_from(("GTC", "IOC", "FOK")))
-    def submit_market(self, side, qty, tif) -> None:
+    @rule(
+        side=sides,
+        qty=st.integers(1, 20),
+        tif=st.sampled_from(("GTC", "IOC", "FOK")),
+        stp=stp_modes,
+    )
+    def submit_market(self, side, qty, tif, stp) -> None:
         before = snapshot(self.book)
-        result = self.book.submit(side, qty, tif=tif, owner="bob", ts_event=self.next_ts())
-        outcome = self.ref.submit(side, qty, None, tif)
+        result = self.book.submit(
+            side, qty, tif=tif, owner="bob", stp=stp or None, ts_event=self.next_ts()
+        )
+        outcome = self.ref.submit(side, qty, None, tif, owner="bob", stp=stp)
         self.owner_of[outcome.order_id] = "bob"
         self.check_batch(result, before, outcome)
-        assert result.leaves_qty == 0, "a market order rested"
+        if self.ref.phase == "continuous":
+            assert result.leaves_qty == 0, "a market order rested"
 
-    @precondition(lambda self: self.ref.resting)
+    @precondition(lambda self: self.ref.live_ids())
     @rule(data=st.data(), as_owner=st.booleans())
     def cancel_live(self, data, as_owner) -> None:
         order_id = data.draw(st.sampled_from(self.live_ids()), label="order_id")
@@ -290,18 +294,31 @@ class MatchingMachine(RuleBasedStateMachine):
     def replace_live(self, data, change, qty, ticks, order_id=None) -> None:
         if order_id is None:
             order_id = data.draw(st.sampled_from(self.live_ids()), label="order_id")
+        if order_id in self.stop_ids():
+            return
         old = self.ref.find(order_id)
-        old_price, old_qty = old.price, old.qty
+        old_price, old_qty = old.price, old.open
         new_qty = None if change == "price" else qty
         new_ticks = None if change == "qty" else ticks
         before = snapshot(self.book)
+        try:
+            outcome = self.ref.replace(order_id, new_qty, new_ticks)
+        except RefusedError:
+            self.assert_refused(
+                before,
+                lambda: self.book.replace(
+                    order_id,
+                    qty=new_qty,
+                    price=None if new_ticks is None else price_of(new_ticks),
+                ),
+            )
+            return
         result = self.book.replace(
             order_id,
             qty=new_qty,
             price=None if new_ticks is None else price_of(new_ticks),
             ts_event=self.next_ts(),
         )
-        outcome = self.ref.replace(order_id, new_qty, new_ticks)
         self.check_batch(result, before, outcome)
         replaced = result.events[0]
         assert isinstance(replaced, OrderReplaced)
@@ -315,6 +332,8 @@ class MatchingMachine(RuleBasedStateMachine):
     def replace_live_across_the_spread(self, data, through, qty) -> None:
         """Move an order to (or through) the best opposite price, when there is one."""
         order_id = data.draw(st.sampled_from(self.live_ids()), label="order_id")
+        if order_id not in self.resting_ids():
+            return
         order = self.ref.find(order_id)
         opposite = self.ref.levels("ask" if order.side == "buy" else "bid")
         if not opposite:
@@ -323,11 +342,11 @@ class MatchingMachine(RuleBasedStateMachine):
         ticks = best + through if order.side == "buy" else best - through
         self.replace_live(data, "price" if qty is None else "both", qty or 1, ticks, order_id)
 
-    @precondition(lambda self: self.ref.resting)
+    @precondition(lambda self: any(o.price is not None for o in self.ref.resting))
     @rule(data=st.data(), part=st.sampled_from(("some", "all", "too_much")))
     def execute_resting_order(self, data, part) -> None:
-        order_id = data.draw(st.sampled_from(self.live_ids()), label="order_id")
-        open_qty = self.ref.find(order_id).qty
+        order_id = data.draw(st.sampled_from(self.resting_ids()), label="order_id")
+        open_qty = self.ref.find(order_id).qty  # the shown quantity
         qty = {"all": open_qty, "too_much": open_qty + 1}.get(part) or data.draw(
             st.integers(1, open_qty), label="qty"
         )
@@ -409,6 +428,8 @@ class MatchingMachine(RuleBasedStateMachine):
 
     @invariant()
     def book_is_never_crossed_at_rest(self) -> None:
+        if self.ref.phase != "continuous":
+            return  # an auction collects crossing orders
         bid, ask = self.book.best_bid_ticks, self.book.best_ask_ticks
         assert bid is None or ask is None or bid < ask, f"crossed: bid {bid} >= ask {ask}"
 
@@ -419,14 +440,18 @@ class MatchingMachine(RuleBasedStateMachine):
         assert {side: self.book.level_ticks(side) for side in ("bid", "ask")} == expected
         for (side, ticks), queue in queues(self.book).items():
             assert queue == self.ref.queue(side, ticks), (side, ticks)
-        assert self.book.order_count == len(self.ref.resting)
+        assert self.book.order_count == len(self.resting_ids())
 
     @invariant()
-    def each_level_total_is_the_sum_of_its_queue(self) -> None:
+    def each_level_total_is_the_sum_of_its_shown_slices(self) -> None:
         for side in ("bid", "ask"):
             for price, qty, count in self.book.levels(side):
                 queue = self.book.queue(side, price)
-                assert qty == sum(q for _, q in queue)
+                level = self.book.engine.book.half(side).levels[ticks_of(price)]
+                shown = [order.qty_lots for order in level.orders.values()]
+                hidden = [order.hidden_lots for order in level.orders.values()]
+                assert qty == sum(shown)
+                assert [q for _, q in queue] == [s + h for s, h in zip(shown, hidden, strict=True)]
                 assert count == len(queue) > 0
             assert self.book.levels(side, 2) == self.book.levels(side)[:2]
 
@@ -462,11 +487,14 @@ class MatchingMachine(RuleBasedStateMachine):
                 self.ledger[event.order_id].budget += event.qty_lots - event.old_qty_lots
         self.ledger_read = len(events)
         open_qty = {i: q for queue in queues(self.book).values() for i, q in queue}
+        for side in ("buy", "sell"):
+            open_qty.update((i, q) for i, _, q in self.book.stops(side))
+        open_qty.update((i, o.qty_lots) for i, o in self.book.engine.auction_orders.items())
         assert open_qty.keys() <= self.ledger.keys()
         for order_id, entry in self.ledger.items():
             leaves = open_qty.get(order_id, 0)
             assert entry.budget == entry.filled + entry.cancelled + leaves, (order_id, entry)
-            if self.ref.is_live(order_id):
+            if order_id in self.resting_ids():
                 assert entry.filled == self.ref.find(order_id).filled
 
 

@@ -327,3 +327,24 @@ def test_rows_missing_required_fields_are_refused(tmp_path):
 def test_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_session(tmp_path / "nothing.parquet")
+
+
+def test_a_session_with_exchange_mechanics_round_trips_with_its_extra_columns(tmp_path):
+    book = OrderBook("ACME", tick_size="0.01")
+    book.submit("sell", 30, 100.0, display_qty=10, owner="a")
+    book.submit("buy", 5, 101.0, stop_price=100.0, owner="b")
+    book.submit("buy", 12, 100.0, owner="b", stp="decrement")
+    stop = book.submit("sell", 1, 98.0, stop_price=97.0)
+    book.replace(stop.order_id, stop_price=96.5, qty=2)
+    book.set_phase("auction")
+    book.submit("buy", 3)
+    book.submit("sell", 3, 99.0)
+    book.set_phase("continuous")
+    plain = save_session(OrderBook("ACME", tick_size="0.01"), tmp_path / "plain.parquet")
+    path = save_session(book, tmp_path / "mechanics.parquet")
+
+    assert "stop_price_ticks" not in pq.read_schema(plain).names
+    assert "stop_price_ticks" in pq.read_schema(path).names
+    session = load_session(path)
+    assert list(session.events) == list(book.events)
+    assert session.replay().ladder() == book.ladder()

@@ -58,6 +58,10 @@ def test_events_frame_has_one_row_per_event_of_every_type(book):
         "cancelled": 1,
         "rejected": 1,
         "replaced": 0,
+        "stop_triggered": 0,
+        "iceberg_refilled": 0,
+        "phase": 0,
+        "uncrossed": 0,
     }
 
 

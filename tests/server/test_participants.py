@@ -55,6 +55,7 @@ REQUESTS = {
     ),
     "AddInstrument": (pb.AddInstrumentRequest(symbol="NEW", tick_size="0.01"), "admin"),
     "GetLeaderboard": (pb.GetLeaderboardRequest(), "admin"),
+    "SetPhase": (pb.SetPhaseRequest(symbol="ACME", phase="auction"), "admin"),
 }
 SERVICE = pb.DESCRIPTOR.services_by_name["MarketService"]
 

@@ -14,13 +14,19 @@ from marketsim.core.commands import CancelOrder, Command, ReplaceOrder, SubmitOr
 from marketsim.core.events import (
     EVENT_TYPE_NAMES,
     EVENT_TYPES,
+    PHASES,
+    STP_MODES,
+    AuctionUncrossed,
     BookDelta,
     DeltaAction,
+    IcebergRefilled,
     OrderAccepted,
     OrderCancelled,
     OrderRejected,
     OrderReplaced,
     OrderType,
+    PhaseChanged,
+    StopTriggered,
     Trade,
 )
 from marketsim.core.types import (
@@ -58,6 +64,9 @@ order_fields = {
     "qty_lots": positive,
     "tif": tifs,
     "post_only": st.booleans(),
+    "stop_price_ticks": maybe_price,
+    "display_qty_lots": st.integers(0, 2**63 - 1),
+    "stp": st.sampled_from(("", *STP_MODES)),
 }
 trades = st.builds(
     Trade,
@@ -105,13 +114,52 @@ events = st.one_of(
         order_id=ids,
         owner=owners,
         side=sides,
-        old_price_ticks=positive,
+        old_price_ticks=maybe_price,
         old_qty_lots=positive,
-        price_ticks=positive,
+        price_ticks=maybe_price,
         qty_lots=positive,
         priority_kept=st.booleans(),
+        old_stop_price_ticks=maybe_price,
+        stop_price_ticks=maybe_price,
     ),
     book_deltas,
+    st.builds(
+        StopTriggered,
+        seq=ids,
+        ts_event=times,
+        order_id=ids,
+        owner=owners,
+        side=sides,
+        stop_price_ticks=positive,
+        price_ticks=maybe_price,
+        qty_lots=positive,
+        trigger_price_ticks=positive,
+    ),
+    st.builds(
+        IcebergRefilled,
+        seq=ids,
+        ts_event=times,
+        order_id=ids,
+        owner=owners,
+        side=sides,
+        price_ticks=positive,
+        qty_lots=positive,
+        hidden_lots=st.integers(0, 2**63 - 1),
+    ),
+    st.builds(
+        PhaseChanged,
+        seq=ids,
+        ts_event=times,
+        phase=st.sampled_from(PHASES),
+        previous=st.sampled_from(PHASES),
+    ),
+    st.builds(
+        AuctionUncrossed,
+        seq=ids,
+        ts_event=times,
+        price_ticks=maybe_price,
+        qty_lots=st.integers(0, 2**63 - 1),
+    ),
 )
 
 
@@ -124,8 +172,21 @@ command_ticks = st.integers(1, MAX_PRICE_TICKS)
 def submit_orders(draw: st.DrawFn) -> SubmitOrder:
     price = draw(st.none() | command_ticks)
     tif = draw(tifs)
-    post_only = price is not None and tif == "GTC" and draw(st.booleans())
-    return SubmitOrder(draw(sides), draw(command_lots), price, tif, post_only, owner=draw(owners))
+    stop = draw(st.none() | command_ticks)
+    post_only = price is not None and tif == "GTC" and stop is None and draw(st.booleans())
+    qty = draw(command_lots)
+    iceberg = price is not None and tif == "GTC" and stop is None and draw(st.booleans())
+    return SubmitOrder(
+        draw(sides),
+        qty,
+        price,
+        tif,
+        post_only,
+        owner=draw(owners),
+        stop_price_ticks=stop,
+        display_qty_lots=draw(st.integers(1, qty)) if iceberg else 0,
+        stp=draw(st.sampled_from(("", *STP_MODES))),
+    )
 
 
 commands = st.one_of(
@@ -139,6 +200,7 @@ commands = st.one_of(
         owner=owners,
     ),
     st.builds(ReplaceOrder, order_id=ids, qty_lots=command_lots, owner=owners),
+    st.builds(ReplaceOrder, order_id=ids, owner=owners, stop_price_ticks=command_ticks),
 )
 
 

@@ -51,4 +51,5 @@ def test_market_service_offers_the_documented_methods_with_their_streaming_shape
         "StreamBook": server_stream,
         "StreamTrades": server_stream,
         "StreamEvents": server_stream,
+        "SetPhase": unary,
     }

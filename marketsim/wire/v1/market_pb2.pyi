@@ -112,7 +112,7 @@ class AddInstrumentRequest(_message.Message):
     def __init__(self, symbol: _Optional[str] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ..., maker_fee: _Optional[str] = ..., taker_fee: _Optional[str] = ...) -> None: ...
 
 class SubmitOrderRequest(_message.Message):
-    __slots__ = ("symbol", "side", "order_type", "qty_lots", "price_ticks", "tif", "post_only", "client_order_id")
+    __slots__ = ("symbol", "side", "order_type", "qty_lots", "price_ticks", "tif", "post_only", "client_order_id", "stop_price_ticks", "display_qty_lots", "stp")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SIDE_FIELD_NUMBER: _ClassVar[int]
     ORDER_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -121,6 +121,9 @@ class SubmitOrderRequest(_message.Message):
     TIF_FIELD_NUMBER: _ClassVar[int]
     POST_ONLY_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    STOP_PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    STP_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     side: Side
     order_type: OrderType
@@ -129,7 +132,10 @@ class SubmitOrderRequest(_message.Message):
     tif: TimeInForce
     post_only: bool
     client_order_id: str
-    def __init__(self, symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., qty_lots: _Optional[int] = ..., price_ticks: _Optional[int] = ..., tif: _Optional[_Union[TimeInForce, str]] = ..., post_only: _Optional[bool] = ..., client_order_id: _Optional[str] = ...) -> None: ...
+    stop_price_ticks: int
+    display_qty_lots: int
+    stp: str
+    def __init__(self, symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., qty_lots: _Optional[int] = ..., price_ticks: _Optional[int] = ..., tif: _Optional[_Union[TimeInForce, str]] = ..., post_only: _Optional[bool] = ..., client_order_id: _Optional[str] = ..., stop_price_ticks: _Optional[int] = ..., display_qty_lots: _Optional[int] = ..., stp: _Optional[str] = ...) -> None: ...
 
 class CancelOrderRequest(_message.Message):
     __slots__ = ("symbol", "order_id")
@@ -140,16 +146,18 @@ class CancelOrderRequest(_message.Message):
     def __init__(self, symbol: _Optional[str] = ..., order_id: _Optional[int] = ...) -> None: ...
 
 class ReplaceOrderRequest(_message.Message):
-    __slots__ = ("symbol", "order_id", "qty_lots", "price_ticks")
+    __slots__ = ("symbol", "order_id", "qty_lots", "price_ticks", "stop_price_ticks")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
     PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    STOP_PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     order_id: int
     qty_lots: int
     price_ticks: int
-    def __init__(self, symbol: _Optional[str] = ..., order_id: _Optional[int] = ..., qty_lots: _Optional[int] = ..., price_ticks: _Optional[int] = ...) -> None: ...
+    stop_price_ticks: int
+    def __init__(self, symbol: _Optional[str] = ..., order_id: _Optional[int] = ..., qty_lots: _Optional[int] = ..., price_ticks: _Optional[int] = ..., stop_price_ticks: _Optional[int] = ...) -> None: ...
 
 class OrderAck(_message.Message):
     __slots__ = ("order_id", "status", "reason", "filled_lots", "leaves_lots", "events", "client_order_id", "tag", "error")
@@ -206,7 +214,7 @@ class OrderEntryResponse(_message.Message):
     def __init__(self, acks: _Optional[_Iterable[_Union[OrderAck, _Mapping]]] = ...) -> None: ...
 
 class OrderAccepted(_message.Message):
-    __slots__ = ("seq", "ts_event", "order_id", "owner", "side", "order_type", "price_ticks", "qty_lots", "tif", "post_only")
+    __slots__ = ("seq", "ts_event", "order_id", "owner", "side", "order_type", "price_ticks", "qty_lots", "tif", "post_only", "stop_price_ticks", "display_qty_lots", "stp")
     SEQ_FIELD_NUMBER: _ClassVar[int]
     TS_EVENT_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -217,6 +225,9 @@ class OrderAccepted(_message.Message):
     QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
     TIF_FIELD_NUMBER: _ClassVar[int]
     POST_ONLY_FIELD_NUMBER: _ClassVar[int]
+    STOP_PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    STP_FIELD_NUMBER: _ClassVar[int]
     seq: int
     ts_event: int
     order_id: int
@@ -227,10 +238,13 @@ class OrderAccepted(_message.Message):
     qty_lots: int
     tif: TimeInForce
     post_only: bool
-    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., order_id: _Optional[int] = ..., owner: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., tif: _Optional[_Union[TimeInForce, str]] = ..., post_only: _Optional[bool] = ...) -> None: ...
+    stop_price_ticks: int
+    display_qty_lots: int
+    stp: str
+    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., order_id: _Optional[int] = ..., owner: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., tif: _Optional[_Union[TimeInForce, str]] = ..., post_only: _Optional[bool] = ..., stop_price_ticks: _Optional[int] = ..., display_qty_lots: _Optional[int] = ..., stp: _Optional[str] = ...) -> None: ...
 
 class OrderRejected(_message.Message):
-    __slots__ = ("seq", "ts_event", "order_id", "owner", "side", "order_type", "price_ticks", "qty_lots", "tif", "post_only", "reason")
+    __slots__ = ("seq", "ts_event", "order_id", "owner", "side", "order_type", "price_ticks", "qty_lots", "tif", "post_only", "reason", "stop_price_ticks", "display_qty_lots", "stp")
     SEQ_FIELD_NUMBER: _ClassVar[int]
     TS_EVENT_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -242,6 +256,9 @@ class OrderRejected(_message.Message):
     TIF_FIELD_NUMBER: _ClassVar[int]
     POST_ONLY_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    STOP_PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    STP_FIELD_NUMBER: _ClassVar[int]
     seq: int
     ts_event: int
     order_id: int
@@ -253,7 +270,10 @@ class OrderRejected(_message.Message):
     tif: TimeInForce
     post_only: bool
     reason: str
-    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., order_id: _Optional[int] = ..., owner: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., tif: _Optional[_Union[TimeInForce, str]] = ..., post_only: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+    stop_price_ticks: int
+    display_qty_lots: int
+    stp: str
+    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., order_id: _Optional[int] = ..., owner: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., tif: _Optional[_Union[TimeInForce, str]] = ..., post_only: _Optional[bool] = ..., reason: _Optional[str] = ..., stop_price_ticks: _Optional[int] = ..., display_qty_lots: _Optional[int] = ..., stp: _Optional[str] = ...) -> None: ...
 
 class Trade(_message.Message):
     __slots__ = ("seq", "ts_event", "trade_id", "price_ticks", "qty_lots", "aggressor_side", "maker_order_id", "taker_order_id", "maker_owner", "taker_owner")
@@ -300,7 +320,7 @@ class OrderCancelled(_message.Message):
     def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., order_id: _Optional[int] = ..., owner: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class OrderReplaced(_message.Message):
-    __slots__ = ("seq", "ts_event", "order_id", "owner", "side", "old_price_ticks", "old_qty_lots", "price_ticks", "qty_lots", "priority_kept")
+    __slots__ = ("seq", "ts_event", "order_id", "owner", "side", "old_price_ticks", "old_qty_lots", "price_ticks", "qty_lots", "priority_kept", "old_stop_price_ticks", "stop_price_ticks")
     SEQ_FIELD_NUMBER: _ClassVar[int]
     TS_EVENT_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -311,6 +331,8 @@ class OrderReplaced(_message.Message):
     PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
     QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_KEPT_FIELD_NUMBER: _ClassVar[int]
+    OLD_STOP_PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    STOP_PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
     seq: int
     ts_event: int
     order_id: int
@@ -321,7 +343,75 @@ class OrderReplaced(_message.Message):
     price_ticks: int
     qty_lots: int
     priority_kept: bool
-    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., order_id: _Optional[int] = ..., owner: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., old_price_ticks: _Optional[int] = ..., old_qty_lots: _Optional[int] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., priority_kept: _Optional[bool] = ...) -> None: ...
+    old_stop_price_ticks: int
+    stop_price_ticks: int
+    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., order_id: _Optional[int] = ..., owner: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., old_price_ticks: _Optional[int] = ..., old_qty_lots: _Optional[int] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., priority_kept: _Optional[bool] = ..., old_stop_price_ticks: _Optional[int] = ..., stop_price_ticks: _Optional[int] = ...) -> None: ...
+
+class StopTriggered(_message.Message):
+    __slots__ = ("seq", "ts_event", "order_id", "owner", "side", "stop_price_ticks", "price_ticks", "qty_lots", "trigger_price_ticks")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TS_EVENT_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    STOP_PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    TRIGGER_PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    ts_event: int
+    order_id: int
+    owner: str
+    side: Side
+    stop_price_ticks: int
+    price_ticks: int
+    qty_lots: int
+    trigger_price_ticks: int
+    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., order_id: _Optional[int] = ..., owner: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., stop_price_ticks: _Optional[int] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., trigger_price_ticks: _Optional[int] = ...) -> None: ...
+
+class IcebergRefilled(_message.Message):
+    __slots__ = ("seq", "ts_event", "order_id", "owner", "side", "price_ticks", "qty_lots", "hidden_lots")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TS_EVENT_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    HIDDEN_LOTS_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    ts_event: int
+    order_id: int
+    owner: str
+    side: Side
+    price_ticks: int
+    qty_lots: int
+    hidden_lots: int
+    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., order_id: _Optional[int] = ..., owner: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., hidden_lots: _Optional[int] = ...) -> None: ...
+
+class PhaseChanged(_message.Message):
+    __slots__ = ("seq", "ts_event", "phase", "previous")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TS_EVENT_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    ts_event: int
+    phase: str
+    previous: str
+    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., phase: _Optional[str] = ..., previous: _Optional[str] = ...) -> None: ...
+
+class AuctionUncrossed(_message.Message):
+    __slots__ = ("seq", "ts_event", "price_ticks", "qty_lots")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TS_EVENT_FIELD_NUMBER: _ClassVar[int]
+    PRICE_TICKS_FIELD_NUMBER: _ClassVar[int]
+    QTY_LOTS_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    ts_event: int
+    price_ticks: int
+    qty_lots: int
+    def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ...) -> None: ...
 
 class BookDelta(_message.Message):
     __slots__ = ("seq", "ts_event", "side", "price_ticks", "qty_lots", "order_count", "action", "last")
@@ -344,20 +434,28 @@ class BookDelta(_message.Message):
     def __init__(self, seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., side: _Optional[_Union[BookSide, str]] = ..., price_ticks: _Optional[int] = ..., qty_lots: _Optional[int] = ..., order_count: _Optional[int] = ..., action: _Optional[_Union[DeltaAction, str]] = ..., last: _Optional[bool] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("accepted", "rejected", "trade", "cancelled", "replaced", "delta")
+    __slots__ = ("accepted", "rejected", "trade", "cancelled", "replaced", "delta", "stop_triggered", "iceberg_refilled", "phase", "uncrossed")
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     REJECTED_FIELD_NUMBER: _ClassVar[int]
     TRADE_FIELD_NUMBER: _ClassVar[int]
     CANCELLED_FIELD_NUMBER: _ClassVar[int]
     REPLACED_FIELD_NUMBER: _ClassVar[int]
     DELTA_FIELD_NUMBER: _ClassVar[int]
+    STOP_TRIGGERED_FIELD_NUMBER: _ClassVar[int]
+    ICEBERG_REFILLED_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    UNCROSSED_FIELD_NUMBER: _ClassVar[int]
     accepted: OrderAccepted
     rejected: OrderRejected
     trade: Trade
     cancelled: OrderCancelled
     replaced: OrderReplaced
     delta: BookDelta
-    def __init__(self, accepted: _Optional[_Union[OrderAccepted, _Mapping]] = ..., rejected: _Optional[_Union[OrderRejected, _Mapping]] = ..., trade: _Optional[_Union[Trade, _Mapping]] = ..., cancelled: _Optional[_Union[OrderCancelled, _Mapping]] = ..., replaced: _Optional[_Union[OrderReplaced, _Mapping]] = ..., delta: _Optional[_Union[BookDelta, _Mapping]] = ...) -> None: ...
+    stop_triggered: StopTriggered
+    iceberg_refilled: IcebergRefilled
+    phase: PhaseChanged
+    uncrossed: AuctionUncrossed
+    def __init__(self, accepted: _Optional[_Union[OrderAccepted, _Mapping]] = ..., rejected: _Optional[_Union[OrderRejected, _Mapping]] = ..., trade: _Optional[_Union[Trade, _Mapping]] = ..., cancelled: _Optional[_Union[OrderCancelled, _Mapping]] = ..., replaced: _Optional[_Union[OrderReplaced, _Mapping]] = ..., delta: _Optional[_Union[BookDelta, _Mapping]] = ..., stop_triggered: _Optional[_Union[StopTriggered, _Mapping]] = ..., iceberg_refilled: _Optional[_Union[IcebergRefilled, _Mapping]] = ..., phase: _Optional[_Union[PhaseChanged, _Mapping]] = ..., uncrossed: _Optional[_Union[AuctionUncrossed, _Mapping]] = ...) -> None: ...
 
 class GetBookRequest(_message.Message):
     __slots__ = ("symbol", "depth")
@@ -570,3 +668,17 @@ class PrivateUpdate(_message.Message):
     events: _containers.RepeatedCompositeFieldContainer[Event]
     account: Account
     def __init__(self, symbol: _Optional[str] = ..., events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+
+class SetPhaseRequest(_message.Message):
+    __slots__ = ("symbol", "phase")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    phase: str
+    def __init__(self, symbol: _Optional[str] = ..., phase: _Optional[str] = ...) -> None: ...
+
+class SetPhaseResponse(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[Event]
+    def __init__(self, events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ...) -> None: ...

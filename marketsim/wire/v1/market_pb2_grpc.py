@@ -128,6 +128,11 @@ class MarketServiceStub:
                 request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.StreamPrivateRequest.SerializeToString,
                 response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.PrivateUpdate.FromString,
                 _registered_method=True)
+        self.SetPhase = channel.unary_unary(
+                '/marketsim.wire.v1.MarketService/SetPhase',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseResponse.FromString,
+                _registered_method=True)
 
 
 class MarketServiceServicer:
@@ -261,6 +266,14 @@ class MarketServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetPhase(self, request, context):
+        """---- exchange mechanics
+        Move one book to another trading phase (an operator's call: admins only). Entering "continuous" from a crossed auction book uncrosses it first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MarketServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -338,6 +351,11 @@ def add_MarketServiceServicer_to_server(servicer, server):
                     servicer.StreamPrivate,
                     request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.StreamPrivateRequest.FromString,
                     response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.PrivateUpdate.SerializeToString,
+            ),
+            'SetPhase': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPhase,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -764,6 +782,33 @@ class MarketService:
             '/marketsim.wire.v1.MarketService/StreamPrivate',
             marketsim_dot_wire_dot_v1_dot_market__pb2.StreamPrivateRequest.SerializeToString,
             marketsim_dot_wire_dot_v1_dot_market__pb2.PrivateUpdate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPhase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/SetPhase',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseResponse.FromString,
             options,
             channel_credentials,
             insecure,
