@@ -23,6 +23,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from marketsim.cli_sweep import add_sweep_command
 from marketsim.core import Instrument
 from marketsim.errors import MarketsimError
 
@@ -171,6 +172,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
 
     _add_data_commands(commands)
+    add_sweep_command(commands)
     return parser
 
 

@@ -120,7 +120,11 @@ def local_dask_client(workers: int) -> Any:
     allowed_failures = {"distributed.scheduler.allowed-failures": MAX_ATTEMPTS - 1}
     with dask.config.set(allowed_failures):
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",  # a free port: never clash with another cluster
         )
     return Client(cluster)
 
