@@ -109,6 +109,7 @@ def test_ctrl_c_mid_sweep_then_resume_redoes_no_finished_run_and_ends_like_one_s
     assert {name: (runs / name).stat().st_mtime_ns for name in finished} == finished
     uninterrupted = _python_call(tmp_path / "once", 60, 10, scheduler="serial")
     assert pd.read_parquet(tmp_path / "study" / "summary.parquet").equals(uninterrupted.summary)
+
     def outputs(folder: Path) -> list[str]:
         return sorted(name for name in os.listdir(folder) if ".tmp-" not in name)
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from matplotlib.figure import Figure
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
 from sweep_support import FailingTrader, small_study
 
 from marketsim import InvalidCommandError, NotFoundError, sim
 from marketsim.data import load_session
 from marketsim.plotting.sweep import t_quantile_975
-
 
 EXPECTED_COLUMNS = [
     "mm.half_spread_ticks",
