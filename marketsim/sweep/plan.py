@@ -137,7 +137,8 @@ def study_config(
         raise InvalidCommandError(f"duration must be a positive number of seconds: {duration!r}")
     if not isinstance(instrument, Instrument):
         instrument = Instrument(instrument, tick_size, lot_size)
-    return StudyConfig(tuple(agents.items()), instrument, duration)
+    # A float either way, so that duration=60 and duration=60.0 name the same runs.
+    return StudyConfig(tuple(agents.items()), instrument, float(duration))
 
 
 def _checked_key(key: Any, agent_names: list[str]) -> str:

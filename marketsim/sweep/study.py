@@ -135,7 +135,7 @@ class Study:
             data = store.fs.cat_file(store.path(SUMMARY))
         except FileNotFoundError:
             raise NotFoundError(f"no {SUMMARY} in {str(out)[:80]!r}: run the sweep first") from None
-        return cls(store.url, pd.read_parquet(io.BytesIO(data)), reused=0)
+        return cls(store.url, pd.read_parquet(io.BytesIO(data)))
 
     @property
     def params(self) -> list[str]:
