@@ -97,3 +97,23 @@ def test_a_run_whose_worker_always_dies_is_recorded_failed_and_retried_by_the_ne
     assert not (tmp_path / "runs" / f"{study.summary['run_id'].iloc[1]}.json").exists()
     again = sim.sweep(**options, out=str(tmp_path), scheduler=scheduler, workers=2)
     assert (again.ran, again.reused) == (1, 1)
+
+
+def test_without_dask_the_default_engine_is_a_local_process_pool(tmp_path, monkeypatch):
+    from marketsim.sweep import engines
+
+    used = []
+    run_in_processes = engines.run_in_processes
+
+    def recorded(*args, **kwargs):
+        used.append(args[-1])  # the number of workers
+        return run_in_processes(*args, **kwargs)
+
+    monkeypatch.setattr(engines, "dask_installed", lambda: False)
+    monkeypatch.setattr(engines, "run_in_processes", recorded)
+    reference = sim.sweep(**small_study(seeds=[0]), out=str(tmp_path / "a"), scheduler="serial")
+
+    study = sim.sweep(**small_study(seeds=[0]), out=str(tmp_path / "b"), workers=2)
+
+    assert used == [2]
+    assert study.summary.equals(reference.summary)
