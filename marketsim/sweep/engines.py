@@ -91,12 +91,10 @@ def run_on_dask(
     from distributed import as_completed
 
     token = uuid.uuid4().hex[:8]
-    futures = {
-        client.submit(execute_run, spec, config, url, key=f"marketsim-run-{spec.run_id}-{token}"): (
-            spec
-        )
-        for spec in specs
-    }
+    futures = {}
+    for spec in specs:
+        key = f"marketsim-run-{spec.run_id}-{token}"
+        futures[client.submit(execute_run, spec, config, url, key=key)] = spec
     try:
         for future in as_completed(futures):
             spec = futures[future]
@@ -138,41 +136,54 @@ def dask_installed() -> bool:
     return True
 
 
-def execute(
-    scheduler: Any,
-    workers: int | None,
-    specs: list[RunSpec],
-    config: StudyConfig,
-    url: str,
-    on_record: OnRecord,
-    announce: Callable[[str], None],
-) -> None:
-    """Run ``specs`` on the engine ``scheduler`` names (see ``sweep``)."""
+#: An engine: runs specs of a study into the folder at a URL, reporting records and messages.
+Engine = Callable[[list[RunSpec], StudyConfig, str, OnRecord, Callable[[str], None]], None]
+
+
+def choose_engine(scheduler: Any, workers: int | None) -> Engine:
+    """The engine ``scheduler`` names (see ``sweep``); raises for anything else."""
     if workers is not None and (type(workers) is not int or workers < 1):
         raise InvalidCommandError(f"workers must be an int >= 1, got {workers!r}")
     local_workers = workers or os.cpu_count() or 1
-    if scheduler == "serial":
+
+    def serial(specs, config, url, on_record, announce) -> None:
         run_serial(specs, config, url, on_record)
-    elif scheduler == "processes" or (scheduler is None and not dask_installed()):
+
+    def processes(specs, config, url, on_record, announce) -> None:
         run_in_processes(specs, config, url, on_record, local_workers)
-    elif scheduler is None:
+
+    def local_cluster(specs, config, url, on_record, announce) -> None:
         client = local_dask_client(local_workers)
         try:
             run_on_dask(specs, config, url, on_record, client)
         finally:
             client.close()  # before the cluster, which would else report the client's tasks lost
             client.cluster.close()
-    elif isinstance(scheduler, str) and "://" in scheduler:
+
+    def remote_cluster(specs, config, url, on_record, announce) -> None:
         from distributed import Client
 
         with Client(scheduler) as client:
             announce(f"Dask dashboard: {client.dashboard_link}")
             run_on_dask(specs, config, url, on_record, client)
-    elif callable(getattr(scheduler, "submit", None)) and hasattr(scheduler, "dashboard_link"):
+
+    def given_client(specs, config, url, on_record, announce) -> None:
         announce(f"Dask dashboard: {scheduler.dashboard_link}")
         run_on_dask(specs, config, url, on_record, scheduler)
-    else:
-        raise InvalidCommandError(
-            "scheduler must be None, 'serial', 'processes', a dask.distributed Client or a "
-            f"scheduler address like 'tcp://host:8786'; got {str(scheduler)[:80]!r}"
-        )
+
+    if isinstance(scheduler, str) and scheduler == "serial":
+        return serial
+    if (isinstance(scheduler, str) and scheduler == "processes") or (
+        scheduler is None and not dask_installed()
+    ):
+        return processes
+    if scheduler is None:
+        return local_cluster
+    if isinstance(scheduler, str) and "://" in scheduler:
+        return remote_cluster
+    if callable(getattr(scheduler, "submit", None)) and hasattr(scheduler, "dashboard_link"):
+        return given_client
+    raise InvalidCommandError(
+        "scheduler must be None, 'serial', 'processes', a dask.distributed Client or a "
+        f"scheduler address like 'tcp://host:8786'; got {str(scheduler)[:80]!r}"
+    )

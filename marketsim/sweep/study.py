@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from marketsim.core.types import Instrument
 from marketsim.errors import NotFoundError
 from marketsim.sim.agents import Agent
-from marketsim.sweep.engines import execute
+from marketsim.sweep.engines import choose_engine
 from marketsim.sweep.execute import ERROR, FAILED, OK
 from marketsim.sweep.metrics import MARKET_COLUMNS, agent_columns
 from marketsim.sweep.plan import RunSpec, Scalar, StudyConfig, plan_runs, study_config
@@ -63,6 +63,7 @@ def sweep(
     """
     config = study_config(agents, instrument, tick_size, lot_size, duration)
     specs = plan_runs(config, grid or {}, fixed or {}, seeds)
+    engine = choose_engine(scheduler, workers)
     store = RunStore(out)
     store.create()
     saved = store.records(spec.run_id for spec in specs)
@@ -79,7 +80,7 @@ def sweep(
 
     try:
         if todo:
-            execute(scheduler, workers, todo, config, store.url, on_record, bar.write)
+            engine(todo, config, store.url, on_record, bar.write)
     finally:
         bar.close()
     summary = summary_frame(specs, records, config)
