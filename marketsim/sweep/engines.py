@@ -8,7 +8,7 @@ A worker process that dies (killed, out of memory, a crash in native code) takes
 with it. They are tried again, ``MAX_ATTEMPTS`` times in all, then reported as failed. Dask
 does the retrying itself (its ``distributed.scheduler.allowed-failures``, which ``sweep``
 sets for the clusters it starts; a cluster of your own keeps its configuration). The local
-pool cannot tell which of the runs in flight killed it, so each of them is charged an attempt.
+pool retries the runs it lost, each alone (see ``run_in_processes``).
 """
 
 from __future__ import annotations
@@ -46,31 +46,35 @@ def run_in_processes(
 ) -> None:
     """The runs on a pool of ``workers`` fresh ("spawn") processes, at most one each at a time.
 
-    Agent factories must be importable (module-level classes or functions), as the standard
-    pickle sends them to the workers by name.
+    When a worker dies the pool breaks, and every run in flight is charged an attempt: the
+    pool cannot tell which one killed it. Those runs are then suspects, and each is tried
+    again alone, so a run that was only a bystander is charged once at most and never fails
+    for another run's crash. Agent factories must be importable (module-level classes or
+    functions), as the standard pickle sends them to the workers by name.
     """
     pending = deque(specs)
+    suspects: deque[RunSpec] = deque()
     attempts: Counter[str] = Counter()
     context = multiprocessing.get_context("spawn")
-    while pending:
+    while pending or suspects:
         pool = ProcessPoolExecutor(workers, mp_context=context)
         in_flight: dict[Any, RunSpec] = {}
         try:
-            while pending or in_flight:
-                while pending and len(in_flight) < workers:
+            while pending or suspects or in_flight:
+                if suspects and not in_flight:
+                    in_flight[pool.submit(execute_run, suspects[0], config, url)] = suspects[0]
+                    suspects.popleft()
+                while not suspects and pending and len(in_flight) < workers:
                     spec = pending.popleft()
                     in_flight[pool.submit(execute_run, spec, config, url)] = spec
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                broken = False
-                for future in done:
-                    error = future.exception()
-                    if isinstance(error, BrokenProcessPool):
-                        broken = True  # a worker died: the runs in flight are lost with the pool
-                        continue
+                lost = [f for f in done if isinstance(f.exception(), BrokenProcessPool)]
+                for future in done.difference(lost):
                     spec = in_flight.pop(future)
+                    error = future.exception()
                     on_record(failed_record(spec, error) if error else future.result())
-                if broken:
-                    break
+                if lost:
+                    break  # a worker died: the runs still in flight are lost with the pool
         finally:
             pool.shutdown(wait=not in_flight, cancel_futures=True)
         for spec in in_flight.values():  # left only when the pool broke
@@ -79,7 +83,7 @@ def run_in_processes(
                 message = f"its worker process died {MAX_ATTEMPTS} times"
                 on_record(failed_record(spec, message))
             else:
-                pending.appendleft(spec)
+                suspects.append(spec)
 
 
 def run_on_dask(
