@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from marketsim import __version__
+from marketsim.cli_sweep import add_sweep_command
 from marketsim.core import Instrument
 from marketsim.errors import (
     AuthenticationError,
@@ -475,6 +476,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     _add_data_commands(commands)
+    add_sweep_command(commands)
     return parser
 
 

@@ -72,3 +72,14 @@ __all__ = [
     "drive",
     "run",
 ]
+
+# ``sweep`` needs pandas (and Dask when installed): loaded on first use, like the frames.
+__all__ += ["Study", "sweep"]
+
+
+def __getattr__(name: str):
+    if name in ("Study", "sweep"):
+        from marketsim import sweep
+
+        return getattr(sweep, name)
+    raise AttributeError(f"module 'marketsim.sim' has no attribute {name!r}")
