@@ -79,21 +79,40 @@ def _settle_levels(touched: dict[Level, None]) -> None:
 def _fillable_without_self_trades(
     opposite: BookHalf, side: str, limit: int | None, wanted: int, owner: str, stp: str
 ) -> int:
-    """What a fill-or-kill order with self-trade prevention could fill, counted until
-    ``wanted``: its owner's own orders never fill it, and under "cancel_newest" or
-    "cancel_both" meeting one ends it."""
-    available = 0
+    """What a fill-or-kill order with self-trade prevention would fill of ``wanted``, walking
+    the queues as matching does.
+
+    Its owner's own orders never fill it: meeting one ends it under "cancel_newest" and
+    "cancel_both", removes the resting order under "cancel_oldest", and under "decrement"
+    takes the smaller open quantity off both, so the order can no longer fill completely.
+    An iceberg shows only its slice in the queue; its hidden size refills behind every other
+    order at the level, so it is reached only after them (and never past an own order that
+    ends the order first).
+    """
+    filled, remaining = 0, wanted
     for level in opposite.iter_levels():
         if limit is not None and not crosses(side, limit, level.price_ticks):
             break
+        hidden = 0  # refills: behind everything shown at this level
         for order in level.orders.values():
-            if order.owner != owner:
-                available += order.qty_lots + order.hidden_lots
-            elif stp in ("cancel_newest", "cancel_both"):
-                return available
-            if available >= wanted:
-                return available
-    return available
+            if order.owner == owner:
+                if stp in ("cancel_newest", "cancel_both"):
+                    return filled
+                if stp == "decrement":
+                    remaining -= min(remaining, order.qty_lots + order.hidden_lots)
+                    if not remaining:
+                        return filled
+                continue
+            taken = min(remaining, order.qty_lots)
+            filled, remaining = filled + taken, remaining - taken
+            if not remaining:
+                return filled
+            hidden += order.hidden_lots
+        taken = min(remaining, hidden)
+        filled, remaining = filled + taken, remaining - taken
+        if not remaining:
+            return filled
+    return filled
 
 
 class EngineState:

@@ -38,6 +38,7 @@ Rules (DESIGN.md section 3 and the README's matching rules):
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from reference_auction import indicative, uncross_fills
@@ -260,24 +261,14 @@ class ReferenceBook:
             return "no_liquidity"
         if post_only and makers:
             return "post_only_would_cross"
-        if tif == "FOK" and self._fillable(makers, qty, owner, stp) < qty:
+        if tif == "FOK" and self._fillable(side, price, qty, owner, stp) < qty:
             return "fok_unfillable"
         return None
 
-    @staticmethod
-    def _fillable(makers: list[RefOrder], qty: int, owner: str, stp: str) -> int:
-        """What a FOK order could fill: with STP its owner's orders never fill it, and under
-        cancel_newest / cancel_both meeting one ends it."""
-        if not (stp and owner):
-            return sum(order.open for order in makers)
-        fillable = 0
-        for order in makers:
-            if order.owner == owner:
-                if stp in ("cancel_newest", "cancel_both"):
-                    break
-                continue
-            fillable += order.open
-        return fillable
+    def _fillable(self, side: str, price: int | None, qty: int, owner: str, stp: str) -> int:
+        """What a FOK order would fill: matched, naively, on a copy of the whole book."""
+        trial = copy.deepcopy(self)
+        return trial._take(side, price, qty, 0, owner, stp)[0]
 
     def _enter(self, order_id, side, price, qty, tif, post_only, owner, display, stp) -> int:
         """Match an accepted order, rest or cancel the rest; return its open quantity."""
