@@ -335,7 +335,10 @@ class MarketService(pb_grpc.MarketServiceServicer):
         name, encode = encodings[0] if admin else encodings[1]
         symbol = request.symbol or None
         if symbol is not None and symbol not in self.exchange:
-            await _abort(context, UnknownSymbolError(f"unknown symbol {symbol!r}"))
+            try:
+                self.exchange[symbol]  # raises UnknownSymbolError, quoting the symbol briefly
+            except UnknownSymbolError as error:
+                await _abort(context, error)
         subscription: Subscription = self.hub.subscribe(symbol)
         # Headers now tell the client it is subscribed, before the first trade or event.
         await context.send_initial_metadata(())

@@ -214,3 +214,13 @@ async def test_a_replace_that_trades_nothing_is_acknowledged_as_replaced(stub):
 
     assert ack.status == pb.ORDER_STATUS_REPLACED
     assert (ack.filled_lots, ack.leaves_lots) == (3, 7)
+
+
+@pytest.mark.parametrize("method", ["StreamTrades", "StreamEvents", "StreamBook"])
+async def test_a_stream_of_an_unknown_huge_symbol_is_refused_briefly(stub, method):
+    request = getattr(pb, f"{method}Request")(symbol="Z" * 1_000_000)
+    stream = getattr(stub, method)(request, timeout=DEADLINE)
+
+    error = await refusal(stream.read())
+
+    assert error.code() == grpc.StatusCode.NOT_FOUND and len(error.details()) < SHORT
