@@ -243,10 +243,23 @@ def _participants_new(args: argparse.Namespace) -> None:
 def _submit(args: argparse.Namespace) -> None:
     with _client(args) as client:
         result = client.submit(
-            args.symbol, args.side, args.qty, args.price, tif=args.tif, post_only=args.post_only
+            args.symbol,
+            args.side,
+            args.qty,
+            args.price,
+            tif=args.tif,
+            post_only=args.post_only,
+            stop_price=args.stop,
+            display_qty=args.display,
+            stp=args.stp,
         )
         print(result)
         print(result.explain())
+
+
+def _phase(args: argparse.Namespace) -> None:
+    with _client(args) as client:
+        print(client.set_phase(args.symbol, args.phase).explain())
 
 
 def _cancel(args: argparse.Namespace) -> None:
@@ -405,9 +418,34 @@ def _parser() -> argparse.ArgumentParser:
     submit.add_argument("side", choices=["buy", "sell"])
     submit.add_argument("qty", type=float)
     submit.add_argument("price", type=float, nargs="?", help="omit for a market order")
-    submit.add_argument("--tif", choices=["GTC", "IOC", "FOK"], default="GTC")
-    submit.add_argument("--post-only", action="store_true")
+    submit.add_argument(
+        "--tif",
+        choices=["GTC", "IOC", "FOK"],
+        default="GTC",
+        help="time in force: rest (GTC), fill what you can now (IOC), all or nothing (FOK)",
+    )
+    submit.add_argument(
+        "--post-only", action="store_true", help="reject rather than take liquidity"
+    )
+    submit.add_argument(
+        "--stop",
+        type=float,
+        metavar="PRICE",
+        help="a stop order: waits unseen until a trade reaches PRICE",
+    )
+    submit.add_argument(
+        "--display", type=float, metavar="QTY", help="an iceberg: shows QTY at a time"
+    )
+    submit.add_argument(
+        "--stp",
+        choices=["cancel_newest", "cancel_oldest", "cancel_both", "decrement"],
+        help="self-trade prevention against your own resting orders",
+    )
     submit.set_defaults(run=_submit)
+
+    phase = client_command("phase", "move a book to another trading phase (admins)")
+    phase.add_argument("phase", choices=["continuous", "auction", "halted"])
+    phase.set_defaults(run=_phase)
 
     cancel = client_command("cancel", "cancel one of your orders")
     cancel.add_argument("order_id", type=int)
