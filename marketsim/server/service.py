@@ -390,7 +390,6 @@ def _fill_risk_rejection(ack: pb.OrderAck, command, reason: str, ts_event: int) 
             command.post_only,
             reason,
         )
-        ack.leaves_lots = 0
         codec.append_events(ack.events, [rejected])
     else:
         ack.order_id = command.order_id
