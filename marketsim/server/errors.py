@@ -26,6 +26,7 @@ _STATUS_OF: tuple[tuple[type[Exception], grpc.StatusCode], ...] = (
     (PermissionDeniedError, grpc.StatusCode.PERMISSION_DENIED),
     (AuthenticationError, grpc.StatusCode.UNAUTHENTICATED),
     (RateLimitError, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (MarketUnavailableError, grpc.StatusCode.UNAVAILABLE),
 )
 
 #: Rate-limit messages start with this, which tells them apart from stream overflows.

@@ -10,15 +10,13 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from typing import NoReturn
 
 import grpc
 
-from marketsim.core import Exchange, OrderBook, OrderResult, SetPhase
-from marketsim.core.commands import SubmitOrder
-from marketsim.core.events import Event, OrderRejected
+from marketsim.core import Exchange, OrderBook
+from marketsim.core.events import Event
 from marketsim.core.ledger import Ledger
 from marketsim.core.types import quoted
 from marketsim.errors import InvalidCommandError, MarketsimError, RateLimitError, UnknownSymbolError
@@ -28,6 +26,7 @@ from marketsim.server.errors import status_for
 from marketsim.server.gateway import Gateway
 from marketsim.server.hub import Hub, Subscription
 from marketsim.server.participants import Participant
+from marketsim.server.sequencer import Sequencer
 from marketsim.wire import codec
 from marketsim.wire.v1 import market_pb2 as pb
 from marketsim.wire.v1 import market_pb2_grpc as pb_grpc
@@ -36,10 +35,6 @@ log = logging.getLogger(__name__)
 
 #: Most commands one OrderEntry request may carry.
 MAX_COMMANDS_PER_REQUEST = 10_000
-#: How many (owner, client_order_id) acks are remembered for idempotent retries, and how many
-#: bytes they may take in all (the oldest are forgotten first).
-IDEMPOTENCY_MEMORY = 100_000
-IDEMPOTENCY_BYTES = 64 * 1024 * 1024
 #: Trailing metadata of a rate-limited call: milliseconds until a command will be accepted.
 RETRY_AFTER_KEY = "retry-after-ms"
 #: Longest client_order_id (UTF-8 bytes).
@@ -47,7 +42,11 @@ MAX_CLIENT_ORDER_ID_BYTES = 64
 
 
 class MarketService(pb_grpc.MarketServiceServicer):
-    """``marketsim.wire.v1.MarketService`` over an ``Exchange`` and a fan-out ``Hub``."""
+    """``marketsim.wire.v1.MarketService`` over an ``Exchange`` and a fan-out ``Hub``.
+
+    State changes go through ``sequencer`` (which journals them when the market is durable);
+    without one, the service makes a sequencer over ``exchange`` and ``ledger``.
+    """
 
     def __init__(
         self,
@@ -57,15 +56,15 @@ class MarketService(pb_grpc.MarketServiceServicer):
         *,
         gate: Gate | None = None,
         ledger: Ledger | None = None,
+        sequencer: Sequencer | None = None,
     ) -> None:
-        self.exchange = exchange
+        self.sequencer = sequencer or Sequencer(exchange, ledger or Ledger(exchange.instruments))
+        self.exchange = self.sequencer.exchange
+        self.ledger = self.sequencer.ledger
         self.hub = hub
         self.gate = gate or Gate()
-        self.ledger = ledger or Ledger(exchange.instruments)
         self.gateway = Gateway(self.ledger)
         self._clock = clock
-        self._acks_by_client_id: OrderedDict[tuple[str, str], pb.OrderAck] = OrderedDict()
-        self._remembered_bytes = 0
 
     def caller(self, context: grpc.aio.ServicerContext) -> Participant:
         """The participant a call acts for (the ``AuthInterceptor`` has already let it in)."""
@@ -83,10 +82,8 @@ class MarketService(pb_grpc.MarketServiceServicer):
 
     async def AddInstrument(self, request, context):
         try:
-            instrument = codec.instrument_from_proto(request)
-            fees = codec.fees_from_proto(request)
-            book = self.exchange.add_instrument(instrument)
-            self.ledger.add_instrument(instrument, fees)
+            book = self.sequencer.add_instrument(request)
+            await self._commit()
         except Exception as error:
             await _abort(context, error)
         return self._instrument_proto(book)
@@ -108,12 +105,11 @@ class MarketService(pb_grpc.MarketServiceServicer):
         """Move one book to another phase (admins only: see ``METHOD_ROLES``). The uncross
         that leaving an auction may run trades, so the ledger books its events too."""
         try:
-            book = self.exchange[request.symbol]
-            events = book.apply(SetPhase(request.phase[:40]), self._clock())  # type: ignore[arg-type]
+            book, events = self.sequencer.set_phase(request, self._clock())
+            self.hub.publish(book.symbol, events)
+            await self._commit()
         except Exception as error:
             await _abort(context, error)
-        self.ledger.apply(book.symbol, events)
-        self.hub.publish(book.symbol, events)
         response = pb.SetPhaseResponse()
         codec.append_events(response.events, events)
         return response
@@ -122,10 +118,17 @@ class MarketService(pb_grpc.MarketServiceServicer):
         ack = pb.OrderAck()
         try:
             book, events = self._execute(request, self.caller(context), ack)
+            self.hub.publish(book.symbol, events)
+            await self._commit()
         except Exception as error:
             await _abort(context, error)
-        self.hub.publish(book.symbol, events)
         return ack
+
+    async def _commit(self) -> None:
+        """Wait until what was journaled is as durable as the fsync policy promises."""
+        journal = self.sequencer.journal
+        if journal is not None:
+            await journal.commit()
 
     async def OrderEntry(self, request_iterator, context):
         try:
@@ -160,6 +163,10 @@ class MarketService(pb_grpc.MarketServiceServicer):
                 ack.tag = command.tag  # after _execute: the ack kept for retries has none
             for symbol, events in pending.items():
                 self.hub.publish(symbol, events)
+            try:
+                await self._commit()
+            except Exception as error:
+                await _abort(context, error)
             yield response
 
     def _execute(
@@ -169,12 +176,11 @@ class MarketService(pb_grpc.MarketServiceServicer):
         and new events.
 
         In order: the rate limit, the idempotency cache, validation, the risk limits (a breach
-        is a rejection the book never sees), the book, the ledger.
+        is a rejection the book never sees), then the sequencer (journal, book, ledger).
         """
         ts_event = self._clock()
         self.gateway.admit(caller, ts_event)
         book = self.exchange[request.symbol]
-        owner = caller.name
         client_order_id = getattr(request, "client_order_id", "")
         if client_order_id:
             if len(client_order_id.encode()) > MAX_CLIENT_ORDER_ID_BYTES:
@@ -182,33 +188,13 @@ class MarketService(pb_grpc.MarketServiceServicer):
                     f"client_order_id is at most {MAX_CLIENT_ORDER_ID_BYTES} bytes, "
                     f"got {quoted(client_order_id, 40)}"
                 )
-            cached = self._acks_by_client_id.get((owner, client_order_id))
+            cached = self.sequencer.cached_ack(caller.name, client_order_id)
             if cached is not None:
                 ack.CopyFrom(cached)
                 return book, []
-        command = codec.command_from_proto(request, owner)
+        command = codec.command_from_proto(request, caller.name)
         reason = self.gateway.risk_reason(caller, book, command)
-        if reason is not None:
-            _fill_risk_rejection(ack, command, reason, ts_event)
-            events: list[Event] = []
-        else:
-            result = book.execute(command, ts_event)
-            events = result.events
-            self.ledger.apply(book.symbol, events)
-            _fill_ack(ack, result)
-        if client_order_id:
-            ack.client_order_id = client_order_id
-            remembered = pb.OrderAck()
-            remembered.CopyFrom(ack)
-            self._remember(owner, client_order_id, remembered)
-        return book, events
-
-    def _remember(self, owner: str, client_order_id: str, ack: pb.OrderAck) -> None:
-        acks = self._acks_by_client_id
-        acks[owner, client_order_id] = ack
-        self._remembered_bytes += ack.ByteSize()
-        while len(acks) > IDEMPOTENCY_MEMORY or self._remembered_bytes > IDEMPOTENCY_BYTES:
-            self._remembered_bytes -= acks.popitem(last=False)[1].ByteSize()
+        return self.sequencer.order(request, command, ts_event, reason, ack)
 
     # -- participants and accounts ------------------------------------------------------------
 
@@ -355,44 +341,6 @@ class MarketService(pb_grpc.MarketServiceServicer):
                         yield chunk.symbol, chunk.parts
         finally:
             self.hub.unsubscribe(subscription)
-
-
-def _fill_ack(ack: pb.OrderAck, result: OrderResult) -> None:
-    ack.order_id = result.order_id
-    ack.status = codec.ORDER_STATUS.to_proto[result.status]
-    if result.reason:
-        ack.reason = result.reason
-    ack.filled_lots = result.filled_lots
-    ack.leaves_lots = result.leaves_lots
-    codec.append_events(ack.events, result.events)
-
-
-def _fill_risk_rejection(ack: pb.OrderAck, command, reason: str, ts_event: int) -> None:
-    """The ack of a command the risk checks refused before it reached the book.
-
-    A refused new order gets no order id (0) and one ``OrderRejected`` event with seq 0, which
-    is in no book's log; a refused replace names its order and carries no event.
-    """
-    ack.status = pb.ORDER_STATUS_REJECTED
-    ack.reason = reason
-    if isinstance(command, SubmitOrder):
-        order_type = "market" if command.price_ticks is None else "limit"
-        rejected = OrderRejected(
-            0,
-            ts_event,
-            0,
-            command.owner,
-            command.side,
-            order_type,
-            command.price_ticks,
-            command.qty_lots,
-            command.tif,
-            command.post_only,
-            reason,
-        )
-        codec.append_events(ack.events, [rejected])
-    else:
-        ack.order_id = command.order_id
 
 
 def _status_logged(error: Exception) -> tuple[grpc.StatusCode, str]:

@@ -20,7 +20,10 @@ from grpc_tools import protoc
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROTO_ROOT = REPO_ROOT / "protos"
-PROTO_FILES = ("marketsim/wire/v1/market.proto",)
+#: Protos with services (they also get gRPC stubs) and protos of messages only.
+SERVICE_PROTOS = ("marketsim/wire/v1/market.proto",)
+MESSAGE_PROTOS = ("marketsim/wire/v1/journal.proto",)
+PROTO_FILES = SERVICE_PROTOS + MESSAGE_PROTOS
 
 
 def generate(out_dir: Path = REPO_ROOT) -> None:
@@ -30,17 +33,11 @@ def generate(out_dir: Path = REPO_ROOT) -> None:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     well_known_protos = files("grpc_tools") / "_proto"
-    args = [
-        "grpc_tools.protoc",
-        f"-I{PROTO_ROOT}",
-        f"-I{well_known_protos}",
-        f"--python_out={out_dir}",
-        f"--grpc_python_out={out_dir}",
-        f"--pyi_out={out_dir}",
-        *PROTO_FILES,
-    ]
-    if protoc.main(args) != 0:
-        raise RuntimeError(f"protoc failed on {', '.join(PROTO_FILES)}")
+    common = ["grpc_tools.protoc", f"-I{PROTO_ROOT}", f"-I{well_known_protos}"]
+    outputs = [f"--python_out={out_dir}", f"--pyi_out={out_dir}"]
+    for protos, extra in ((SERVICE_PROTOS, [f"--grpc_python_out={out_dir}"]), (MESSAGE_PROTOS, [])):
+        if protoc.main([*common, *outputs, *extra, *protos]) != 0:
+            raise RuntimeError(f"protoc failed on {', '.join(protos)}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,7 +10,7 @@ import pytest
 from grpc_support import DEADLINE, within
 
 from marketsim.client import AsyncMarketClient
-from marketsim.server import service as service_module
+from marketsim.server import sequencer as sequencer_module
 from marketsim.wire.v1 import market_pb2 as pb
 from marketsim.wire.v1 import market_pb2_grpc as pb_grpc
 
@@ -94,7 +94,7 @@ async def test_fees_on_a_new_instrument_are_bounded_too(server, stub):
 
 
 async def test_an_oversized_client_order_id_is_refused_and_not_remembered(server, stub):
-    service = server.service
+    sequencer = server.service.sequencer
     request = pb.SubmitOrderRequest(
         symbol="ACME",
         side=pb.SIDE_BUY,
@@ -109,7 +109,7 @@ async def test_an_oversized_client_order_id_is_refused_and_not_remembered(server
 
     assert error.code() == INVALID and "client_order_id is at most 64 bytes" in error.details()
     assert len(error.details()) < SHORT
-    assert (service._remembered_bytes, len(service._acks_by_client_id)) == (0, 0)
+    assert (sequencer._remembered_bytes, len(sequencer._acks_by_client_id)) == (0, 0)
     assert server.exchange["ACME"].seq == 0
     request.client_order_id = "y" * 64
     assert (await within(stub.SubmitOrder(request, timeout=DEADLINE))).status == pb.ORDER_STATUS_NEW
@@ -118,8 +118,8 @@ async def test_an_oversized_client_order_id_is_refused_and_not_remembered(server
 async def test_remembered_acks_are_bounded_in_bytes_oldest_forgotten_first(
     server, stub, monkeypatch
 ):
-    monkeypatch.setattr(service_module, "IDEMPOTENCY_BYTES", 4_000)
-    service = server.service
+    monkeypatch.setattr(sequencer_module, "IDEMPOTENCY_BYTES", 4_000)
+    sequencer = server.service.sequencer
     for n in range(100):
         request = pb.SubmitOrderRequest(
             symbol="ACME",
@@ -131,13 +131,13 @@ async def test_remembered_acks_are_bounded_in_bytes_oldest_forgotten_first(
             client_order_id=f"order-{n:02d}-" + "z" * 50,
         )
         await within(stub.SubmitOrder(request, timeout=DEADLINE))
-        assert service._remembered_bytes <= 4_000
+        assert sequencer._remembered_bytes <= 4_000
 
-    assert 0 < len(service._acks_by_client_id) < 100
-    remembered = sum(ack.ByteSize() for ack in service._acks_by_client_id.values())
-    assert remembered == service._remembered_bytes
-    assert ("", "order-99-" + "z" * 50) in service._acks_by_client_id
-    assert ("", "order-00-" + "z" * 50) not in service._acks_by_client_id
+    assert 0 < len(sequencer._acks_by_client_id) < 100
+    remembered = sum(ack.ByteSize() for ack in sequencer._acks_by_client_id.values())
+    assert remembered == sequencer._remembered_bytes
+    assert ("", "order-99-" + "z" * 50) in sequencer._acks_by_client_id
+    assert ("", "order-00-" + "z" * 50) not in sequencer._acks_by_client_id
 
 
 async def test_not_found_messages_stay_short_with_ten_thousand_instruments(server, stub):

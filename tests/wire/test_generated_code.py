@@ -7,7 +7,13 @@ from importlib.metadata import version
 from marketsim.wire import generate
 from marketsim.wire.v1 import market_pb2, market_pb2_grpc
 
-GENERATED_FILES = ("market_pb2.py", "market_pb2.pyi", "market_pb2_grpc.py")
+GENERATED_FILES = (
+    "journal_pb2.py",
+    "journal_pb2.pyi",
+    "market_pb2.py",
+    "market_pb2.pyi",
+    "market_pb2_grpc.py",
+)
 PACKAGE_PATH = "marketsim/wire/v1"
 
 
