@@ -27,6 +27,7 @@ from marketsim.core.commands import (
 )
 from marketsim.core.events import (
     CONTINUOUS,
+    PHASES,
     REASON_FOK_UNFILLABLE,
     REASON_IOC_REMAINDER,
     REASON_MARKET_REMAINDER,
@@ -106,6 +107,21 @@ class MatchingEngine(Mechanics, Amendments, CallAuction):
         self.auction_orders: dict[int, RestingOrder] = {}
         #: Price of the last trade (stops trigger on it), None before the first.
         self.last_trade_ticks: int | None = None
+
+    # Pickling (snapshots of durable markets) keeps two things an unpickled copy would lose:
+    # the phase as the very constant the hot path tests with `is`, and the trade-id counter
+    # as a number (pickling an itertools.count is deprecated).
+    def __getstate__(self) -> dict[str, object]:
+        state = {name: getattr(self, name) for name in MatchingEngine.__slots__}
+        counter = self._next_trade_id.__self__  # type: ignore[attr-defined]
+        state["_next_trade_id"] = int(repr(counter)[len("count(") : -1])
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._next_trade_id = itertools.count(state["_next_trade_id"]).__next__  # type: ignore[call-overload]
+        self.phase = PHASES[PHASES.index(state["phase"])]  # type: ignore[arg-type]
 
     def apply(self, command: Command, ts_event: int) -> list[Event]:
         """Apply one command at time ``ts_event`` (int ns) and return its batch of events."""

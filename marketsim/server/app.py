@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 import grpc
@@ -12,11 +13,14 @@ from grpc_reflection.v1alpha import reflection
 from marketsim.core import Exchange
 from marketsim.core.ledger import Fees, Ledger
 from marketsim.errors import UnknownSymbolError
+from marketsim.journal.writer import FsyncPolicy
 from marketsim.server.auth import AuthInterceptor, Gate
 from marketsim.server.connections import ConnectionLimits
 from marketsim.server.decoding import MalformedRequestInterceptor
+from marketsim.server.durability import DEFAULT_SNAPSHOT_EVERY, Journal, open_journal
 from marketsim.server.hub import DEFAULT_QUEUE_SIZE, Hub
 from marketsim.server.participants import Roster
+from marketsim.server.sequencer import Sequencer
 from marketsim.server.service import MarketService
 from marketsim.server.tls import TlsConfig
 from marketsim.wire.v1 import market_pb2 as pb
@@ -51,15 +55,39 @@ class MarketServer:
         fees: Mapping[str, Fees | Mapping | tuple] | None = None,
         tls: TlsConfig | None = None,
         connections: ConnectionLimits | None = None,
+        journal: str | os.PathLike | None = None,
+        fsync: FsyncPolicy = "batch",
+        snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
+        keep_events: bool = True,
     ) -> None:
-        self.exchange = instruments if isinstance(instruments, Exchange) else Exchange(instruments)
-        unknown = set(fees or {}) - set(self.exchange)
+        exchange = (
+            instruments
+            if isinstance(instruments, Exchange)
+            else Exchange(instruments, keep_events=keep_events)
+        )
+        unknown = set(fees or {}) - set(exchange)
         if unknown:
             raise UnknownSymbolError(f"fees for an unlisted symbol: {sorted(unknown)[0]!r:.40}")
+        self.journal: Journal | None = None
+        if journal is None:
+            sequencer = Sequencer(exchange, Ledger(exchange.instruments, fees))
+        else:
+            self.journal = open_journal(
+                journal,
+                None if instruments is None else exchange.instruments,
+                fees,
+                fsync=fsync,
+                snapshot_every=snapshot_every,
+                keep_events=keep_events,
+            )
+            sequencer = self.journal.sequencer
+        self.exchange = sequencer.exchange
+        self.ledger = sequencer.ledger
         self.hub = Hub(queue_size)
         self.gate = Gate(roster, public_leaderboard=public_leaderboard)
-        self.ledger = Ledger(self.exchange.instruments, fees)
-        self.service = MarketService(self.exchange, self.hub, gate=self.gate, ledger=self.ledger)
+        self.service = MarketService(
+            self.exchange, self.hub, gate=self.gate, sequencer=sequencer, journal=self.journal
+        )
         self.tls = tls
         self.connections = connections or ConnectionLimits()
         self.address: str | None = None
@@ -92,6 +120,8 @@ class MarketServer:
         if bound == 0:
             raise OSError(f"could not bind {host}:{port}")
         await server.start()
+        if self.journal is not None:
+            self.journal.start()
         serving = health_pb2.HealthCheckResponse.SERVING
         await self._health.set("", serving)
         await self._health.set(SERVICE_NAME, serving)
@@ -102,14 +132,16 @@ class MarketServer:
     async def stop(self, grace: float | None = 1.0) -> None:
         """Stop gracefully: streams end cleanly, in-flight calls get ``grace`` seconds.
 
-        New calls are refused at once; clients see UNAVAILABLE afterwards.
+        New calls are refused at once; clients see UNAVAILABLE afterwards. A journal is
+        synced and closed (also when the server was never started).
         """
-        if self._server is None:
-            return
-        if self._health is not None:
-            await self._health.enter_graceful_shutdown()
-        self.hub.close()
-        await self._server.stop(grace)
+        if self._server is not None:
+            if self._health is not None:
+                await self._health.enter_graceful_shutdown()
+            self.hub.close()
+            await self._server.stop(grace)
+        if self.journal is not None and not self.journal.closed:
+            await self.journal.close()
 
     async def wait_for_termination(self) -> None:
         """Wait until the server has stopped."""

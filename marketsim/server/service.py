@@ -22,6 +22,7 @@ from marketsim.core.types import quoted
 from marketsim.errors import InvalidCommandError, MarketsimError, RateLimitError, UnknownSymbolError
 from marketsim.server import accounts, encoding
 from marketsim.server.auth import Gate
+from marketsim.server.durability import Journal
 from marketsim.server.errors import status_for
 from marketsim.server.gateway import Gateway
 from marketsim.server.hub import Hub, Subscription
@@ -57,6 +58,7 @@ class MarketService(pb_grpc.MarketServiceServicer):
         gate: Gate | None = None,
         ledger: Ledger | None = None,
         sequencer: Sequencer | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.sequencer = sequencer or Sequencer(exchange, ledger or Ledger(exchange.instruments))
         self.exchange = self.sequencer.exchange
@@ -65,6 +67,7 @@ class MarketService(pb_grpc.MarketServiceServicer):
         self.gate = gate or Gate()
         self.gateway = Gateway(self.ledger)
         self._clock = clock
+        self.journal = journal
 
     def caller(self, context: grpc.aio.ServicerContext) -> Participant:
         """The participant a call acts for (the ``AuthInterceptor`` has already let it in)."""
@@ -125,10 +128,11 @@ class MarketService(pb_grpc.MarketServiceServicer):
         return ack
 
     async def _commit(self) -> None:
-        """Wait until what was journaled is as durable as the fsync policy promises."""
-        journal = self.sequencer.journal
-        if journal is not None:
-            await journal.commit()
+        """Wait until what was journaled is as durable as the fsync policy promises (and
+        take a snapshot when one is due)."""
+        if self.journal is not None:
+            self.journal.after_commands()
+            await self.journal.writer.commit()
 
     async def OrderEntry(self, request_iterator, context):
         try:
