@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from marketsim import __version__
+from marketsim.cli_journal import add_journal_command, add_journal_options
 from marketsim.cli_sweep import add_sweep_command
 from marketsim.core import Instrument
 from marketsim.errors import (
@@ -127,20 +128,31 @@ def _non_negative_int(text: str) -> int:
 async def _serve(args: argparse.Namespace) -> None:
     # gRPC's own log would add a second, cryptic line to the one-line errors below.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-    from marketsim.core import Exchange
     from marketsim.server import MarketServer
 
-    instruments = args.symbol or [Instrument("ACME", "0.01")]
+    # A journal without --symbol brings its own instruments.
+    instruments = args.symbol or (None if args.journal else [Instrument("ACME", "0.01")])
     config = _market_config(args)
+    durable = {}
+    if args.journal:
+        durable = {"journal": args.journal, "fsync": args.fsync}
+        if args.snapshot_every:
+            durable["snapshot_every"] = args.snapshot_every
     # No event log: nothing can read it over the wire, and it grows without bound.
     server = MarketServer(
-        Exchange({i.symbol: i for i in instruments}, keep_events=False),
+        None if instruments is None else {i.symbol: i for i in instruments},
         roster=config.roster,
         public_leaderboard=config.public_leaderboard,
         fees=config.fees,
         tls=config.tls,
         connections=config.connections,
+        keep_events=False,
+        **durable,
     )
+    if server.journal is not None:
+        print(f"journal {args.journal}: {server.journal.recovery.summary()}", flush=True)
+        for warning in server.journal.recovery.warnings:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
     # Matching allocates several objects per event, nearly all short-lived: with the default
     # thresholds the collector ran ~20% of the server's time, and full collections over a big
     # heap stalled streams for 100+ ms. Keep the start-up heap out of collections and run
@@ -168,7 +180,7 @@ async def _serve(args: argparse.Namespace) -> None:
             else f"{len(config.roster)} participants from {args.participants}"
         )
         print(f"{who}{'; TLS' if config.tls else ''}", flush=True)
-        listed = ", ".join(f"{i.symbol} (tick {i.tick_size})" for i in instruments)
+        listed = ", ".join(f"{i.symbol} (tick {i.tick_size})" for i in server.exchange.instruments)
         print(f"instruments: {listed}; Ctrl-C stops", flush=True)
         await stop.wait()
     finally:
@@ -385,6 +397,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow an open market (no participants) on a non-loopback address",
     )
+    add_journal_options(serve)
     serve.set_defaults(
         run=lambda args: asyncio.run(_serve(args)),
         check_arguments=lambda args: _check_serve(serve, args),
@@ -515,6 +528,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_data_commands(commands)
     add_sweep_command(commands)
+    add_journal_command(commands)
     return parser
 
 
@@ -617,7 +631,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(args, "check_arguments"):  # checks that span several arguments
         args.check_arguments(args)
     try:
-        args.run(args)
+        status = args.run(args)  # None, or an exit status of its own
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except MarketsimError as error:
@@ -633,4 +647,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
-    return 0
+    return status or 0

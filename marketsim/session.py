@@ -11,6 +11,7 @@ Either way the handle looks the same: ``.address``, ``.client()``, ``await .acli
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -23,8 +24,9 @@ from typing import Literal
 
 from marketsim import runtime
 from marketsim.client import AsyncMarketClient, MarketClient
-from marketsim.core import Exchange, Instrument
+from marketsim.core import Instrument
 from marketsim.errors import InvalidCommandError, MarketUnavailableError
+from marketsim.journal.writer import FsyncPolicy
 from marketsim.server import MarketServer
 from marketsim.server.config import OPEN_BEYOND_LOOPBACK, MarketConfig, is_loopback
 from marketsim.server.connections import ConnectionLimits
@@ -154,17 +156,11 @@ class ThreadMarket(Market):
 
     @classmethod
     def start(
-        cls, instruments: list[Instrument], host: str, port: int, config: MarketConfig
+        cls, instruments: list[Instrument] | None, host: str, port: int, config: MarketConfig
     ) -> ThreadMarket:
         """Build and start a server on the IO thread (grpc objects are made on that loop)."""
-        server = MarketServer(
-            Exchange({i.symbol: i for i in instruments}),
-            roster=config.roster,
-            public_leaderboard=config.public_leaderboard,
-            fees=config.fees,
-            tls=config.tls,
-            connections=config.connections,
-        )
+        listed = None if instruments is None else {i.symbol: i for i in instruments}
+        server = MarketServer(listed, **config.server_options())  # type: ignore[arg-type]
         address = runtime.run_sync(server.start(host, port))
         return cls(server, address, config)
 
@@ -191,7 +187,7 @@ class ProcessMarket(Market):
     @classmethod
     def start(
         cls,
-        instruments: list[Instrument],
+        instruments: list[Instrument] | None,
         host: str,
         port: int,
         timeout: float,
@@ -199,7 +195,7 @@ class ProcessMarket(Market):
     ) -> ProcessMarket:
         """Start ``python -m marketsim serve`` and read the bound address it prints."""
         command = [sys.executable, "-m", "marketsim", "serve", "--host", host, "--port", str(port)]
-        for i in instruments:
+        for i in instruments or ():
             command += ["--symbol", f"{i.symbol}:{i.tick_size}:{i.lot_size}"]
         # The child reads participants and certificates from files only it and we can read.
         files = tempfile.TemporaryDirectory(prefix="marketsim-")
@@ -265,6 +261,8 @@ def launch(
     tls: TlsConfig | None = None,
     connections: ConnectionLimits | None = None,
     insecure_open: bool = False,
+    journal: str | Path | None = None,
+    fsync: FsyncPolicy = "batch",
     startup_timeout: float = 30.0,
 ) -> Market:
     """Start a market and return its handle.
@@ -282,9 +280,16 @@ def launch(
     the leaderboard. ``tls`` serves over TLS; ``connections`` bounds how long silent or idle
     peers may hold a connection (``ConnectionLimits``). A market without participants trusts
     whoever connects, so binding beyond loopback needs ``insecure_open=True``.
+
+    ``journal`` names a directory that makes the market durable: every command is journaled
+    before it is acknowledged, and launching again on the same directory brings back the same
+    market, after a crash too (``symbols`` may then be left out). ``fsync`` is "batch"
+    (default), "always" or "off"; see the README's "Durable markets".
     """
-    instruments = instruments_from_spec(symbols)
+    instruments = None if symbols is None and journal else instruments_from_spec(symbols)
     config = MarketConfig.make(participants, limits, fees, public_leaderboard, tls, connections)
+    if journal:
+        config = dataclasses.replace(config, journal=Path(journal), fsync=fsync)
     if config.roster is None and not insecure_open and not is_loopback(host):
         raise InvalidCommandError(OPEN_BEYOND_LOOPBACK.format(host=host))
     if mode == "thread":

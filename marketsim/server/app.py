@@ -65,9 +65,8 @@ class MarketServer:
             if isinstance(instruments, Exchange)
             else Exchange(instruments, keep_events=keep_events)
         )
-        unknown = set(fees or {}) - set(exchange)
-        if unknown:
-            raise UnknownSymbolError(f"fees for an unlisted symbol: {sorted(unknown)[0]!r:.40}")
+        if instruments is not None or journal is None:
+            _check_fees_listed(fees, exchange)
         self.journal: Journal | None = None
         if journal is None:
             sequencer = Sequencer(exchange, Ledger(exchange.instruments, fees))
@@ -147,6 +146,12 @@ class MarketServer:
         """Wait until the server has stopped."""
         if self._server is not None:
             await self._server.wait_for_termination()
+
+
+def _check_fees_listed(fees: Mapping[str, object] | None, exchange: Exchange) -> None:
+    unknown = set(fees or {}) - set(exchange)
+    if unknown:
+        raise UnknownSymbolError(f"fees for an unlisted symbol: {sorted(unknown)[0]!r:.40}")
 
 
 def _serialize(message: Message | bytes) -> bytes:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from marketsim.core.ledger import Fees
 from marketsim.errors import InvalidCommandError
+from marketsim.journal.writer import FsyncPolicy
 from marketsim.server.connections import ConnectionLimits
 from marketsim.server.participants import Roster
 from marketsim.server.tls import TlsConfig
@@ -42,6 +43,9 @@ class MarketConfig:
     public_leaderboard: bool = False
     tls: TlsConfig | None = None
     connections: ConnectionLimits = field(default_factory=ConnectionLimits)
+    #: A journal directory makes the market durable (see ``MarketServer``).
+    journal: Path | None = None
+    fsync: FsyncPolicy = "batch"
 
     @classmethod
     def make(
@@ -76,6 +80,19 @@ class MarketConfig:
             roster, tokens, fee_table, public_leaderboard, tls, connections or ConnectionLimits()
         )
 
+    def server_options(self) -> dict[str, object]:
+        """The ``MarketServer`` keyword arguments of this configuration."""
+        options: dict[str, object] = {
+            "roster": self.roster,
+            "public_leaderboard": self.public_leaderboard,
+            "fees": self.fees,
+            "tls": self.tls,
+            "connections": self.connections,
+        }
+        if self.journal is not None:
+            options.update(journal=self.journal, fsync=self.fsync)
+        return options
+
     def serve_arguments(self, folder: Path) -> list[str]:
         """``marketsim serve`` options giving a child process this configuration, writing the
         files they name into ``folder``."""
@@ -88,6 +105,8 @@ class MarketConfig:
             arguments += ["--fee", f"{symbol}:{fees.maker}:{fees.taker}"]
         if self.public_leaderboard:
             arguments.append("--public-leaderboard")
+        if self.journal is not None:
+            arguments += ["--journal", str(self.journal), "--fsync", self.fsync]
         limits = self.connections
         arguments += [
             "--keepalive",

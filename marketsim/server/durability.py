@@ -18,7 +18,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -201,35 +201,15 @@ def _recover(
             )
         header = _header(instruments, fees)
         _write_new(fd, directory, header)
-        return _fresh_sequencer(header, keep_events), recovery
-    header = _parse_header(first[1], path)
+        return fresh_sequencer(header, keep_events), recovery
+    header = parse_header(first[1], path)
     if instruments is not None:
         _check_same_market(header, _header(instruments, fees), directory)
     sequencer, start = _from_snapshot(directory, len(data), recovery) or (
-        _fresh_sequencer(header, keep_events),
+        fresh_sequencer(header, keep_events),
         0,
     )
-    landed = start == 0  # a snapshot's offset must be a record boundary of the intact journal
-    for offset, payload in frames:
-        if offset < start:
-            continue
-        if not landed and offset != start:
-            break
-        landed = True
-        try:
-            record = records.decode(payload)
-        except (DecodeError, ValueError):
-            raise JournalCorruptError(
-                f"{path} holds an unreadable record at byte offset {offset} (its checksum "
-                "is right, so it was written that way: a bug, or another program's file)"
-            ) from None
-        sequencer.replay(record)
-        recovery.replayed += 1
-    if not landed and start != reader.end:
-        raise JournalCorruptError(
-            f"snapshot {recovery.snapshot} stands for journal offset {start}, which is not the "
-            f"end of a record of {path}; move the snapshot away to recover from the journal"
-        )
+    recovery.replayed = replay_frames(sequencer, reader, frames, start=start)
     recovery.records = sequencer.records
     if reader.torn_bytes:
         recovery.torn_bytes = reader.torn_bytes
@@ -275,7 +255,7 @@ def _write_new(fd: int, directory: Path, header: jpb.JournalHeader) -> None:
     snapshots.sync_directory(directory)
 
 
-def _parse_header(payload: memoryview, path: Path) -> jpb.JournalHeader:
+def parse_header(payload: memoryview, path: Path) -> jpb.JournalHeader:
     try:
         header = jpb.JournalHeader.FromString(payload)
     except DecodeError:
@@ -288,7 +268,7 @@ def _parse_header(payload: memoryview, path: Path) -> jpb.JournalHeader:
     return header
 
 
-def _describe(header: jpb.JournalHeader) -> str:
+def describe_header(header: jpb.JournalHeader) -> str:
     parts = []
     for i in header.instruments:
         fees = f", fees {i.maker_fee}/{i.taker_fee}" if i.maker_fee or i.taker_fee else ""
@@ -301,13 +281,13 @@ def _check_same_market(
 ) -> None:
     if list(found.instruments) != list(wanted.instruments):
         raise JournalMismatchError(
-            f"the journal in {directory} was made for {_describe(found)}, but this server "
-            f"lists {_describe(wanted)}; start it with the journal's instruments and fees "
+            f"the journal in {directory} was made for {describe_header(found)}, but this server "
+            f"lists {describe_header(wanted)}; start it with the journal's instruments and fees "
             "(or none, to take them from the journal), or use another directory"
         )
 
 
-def _fresh_sequencer(header: jpb.JournalHeader, keep_events: bool) -> Sequencer:
+def fresh_sequencer(header: jpb.JournalHeader, keep_events: bool) -> Sequencer:
     instruments = [codec.instrument_from_proto(i) for i in header.instruments]
     fees = {i.symbol: codec.fees_from_proto(i) for i in header.instruments}
     exchange = Exchange({i.symbol: i for i in instruments}, keep_events=keep_events)
@@ -334,15 +314,47 @@ def _from_snapshot(
     return None
 
 
-def journal_records(directory: str | os.PathLike) -> Iterator[tuple[int, records.Record]]:
-    """``(offset, record)`` for every intact record of a journal, without opening it for
-    writing (it may be in use); raises ``JournalCorruptError`` on damage."""
-    path = Path(directory) / JOURNAL_FILE
-    reader = FrameReader(path.read_bytes(), path, JOURNAL_MAGIC)
-    frames = iter(reader)
-    next(frames, None)  # the header
+def replay_frames(
+    sequencer: Sequencer,
+    reader: FrameReader,
+    frames: Iterator[tuple[int, memoryview]],
+    after_record: Callable[[records.Record], None] | None = None,
+    start: int = 0,
+) -> int:
+    """Replay the journal records that ``frames`` (an iterator over ``reader``, past the
+    header) yields from byte offset ``start``; return how many. ``after_record`` is called
+    after each one.
+
+    ``start`` (a snapshot's position) must be where a record begins, or the journal's end.
+    """
+    replayed = 0
+    landed = start == 0
     for offset, payload in frames:
-        yield offset, records.decode(payload)
+        if offset < start:
+            continue
+        if not landed and offset != start:
+            break
+        landed = True
+        try:
+            record = records.decode(payload)
+        except (DecodeError, ValueError):
+            raise JournalCorruptError(
+                f"{reader.path} holds an unreadable record at byte offset {offset} (its "
+                "checksum is right, so it was written that way: a bug, or another file)"
+            ) from None
+        sequencer.replay(record)
+        replayed += 1
+        if after_record is not None:
+            after_record(record)
+    if not landed:
+        for _ in frames:  # read on, so the reader knows where its intact part ends
+            pass
+        if start != reader.end:
+            raise JournalCorruptError(
+                f"a snapshot stands for journal offset {start}, which is not the end of a "
+                f"record of {reader.path}; move the snapshots away to recover from the journal"
+            )
+    return replayed
 
 
 def fingerprint(sequencer: Sequencer) -> str:
