@@ -32,7 +32,12 @@ from marketsim.core.types import Instrument
 from marketsim.errors import InvalidCommandError, MarketsimError
 from marketsim.journal import records, snapshots
 from marketsim.journal.frames import JOURNAL_MAGIC, FrameReader, JournalCorruptError, frame
-from marketsim.journal.writer import DEFAULT_FSYNC_INTERVAL, FsyncPolicy, JournalWriter
+from marketsim.journal.writer import (
+    DEFAULT_FSYNC_INTERVAL,
+    FsyncPolicy,
+    JournalUnavailableError,
+    JournalWriter,
+)
 from marketsim.server.sequencer import Sequencer
 from marketsim.wire import codec
 from marketsim.wire.v1 import journal_pb2 as jpb
@@ -151,9 +156,14 @@ def open_journal(
     if snapshot_every < 1:
         raise InvalidCommandError(f"snapshot_every must be at least 1, got {snapshot_every}")
     directory = Path(directory)
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = directory / JOURNAL_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise JournalUnavailableError(
+            f"cannot open the journal {path} for writing ({error.strerror or error})"
+        ) from None
     try:
         _lock(fd, path)
         started = time.perf_counter()
@@ -367,6 +377,11 @@ def fingerprint(sequencer: Sequencer) -> str:
     return hashlib.sha256(repr(_structure(state)).encode()).hexdigest()
 
 
+#: Attributes that record the past rather than decide the future (a book's optional event
+#: log): markets that differ only there are the same market.
+_HISTORY = frozenset({"_events"})
+
+
 def _structure(value: object) -> object:
     """``value`` as nested tuples of plain values (the objects' slots and attributes)."""
     if value is None or isinstance(value, int | float | str | bytes | Decimal | Fraction):
@@ -382,4 +397,5 @@ def _structure(value: object) -> object:
         return repr(value.__self__)
     names = [n for cls in type(value).__mro__ for n in getattr(cls, "__slots__", ())]
     names += list(getattr(value, "__dict__", {}))
+    names = [n for n in names if n not in _HISTORY]
     return (type(value).__name__, tuple((n, _structure(getattr(value, n, None))) for n in names))
