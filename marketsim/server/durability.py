@@ -27,6 +27,7 @@ from pathlib import Path
 from google.protobuf.message import DecodeError, Message
 
 from marketsim.core import Exchange
+from marketsim.core.events import Event
 from marketsim.core.ledger import Fees, Ledger
 from marketsim.core.types import Instrument
 from marketsim.errors import InvalidCommandError, MarketsimError
@@ -127,6 +128,18 @@ class Journal:
         error = future.exception()
         if error is not None:  # the journal alone still recovers everything
             log.warning("could not write a snapshot (%s); the journal is intact", error)
+
+    async def history(self, symbol: str, after_seq: int) -> list[Event] | None:
+        """``symbol``'s events with seq above ``after_seq`` as far as the journal has them
+        now, replayed on a worker thread (see ``journal_audit.events_since``); None if the
+        market never reached that seq."""
+        from marketsim.server.journal_audit import events_since  # it builds on this module
+
+        end = self.writer.size
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            None, events_since, self.directory, symbol, after_seq, end
+        )
 
     async def close(self) -> None:
         """Finish a snapshot being written, sync and close the journal."""
@@ -328,12 +341,12 @@ def replay_frames(
     sequencer: Sequencer,
     reader: FrameReader,
     frames: Iterator[tuple[int, memoryview]],
-    after_record: Callable[[records.Record], None] | None = None,
+    after_record: Callable[[records.Record, list[Event]], None] | None = None,
     start: int = 0,
 ) -> int:
     """Replay the journal records that ``frames`` (an iterator over ``reader``, past the
-    header) yields from byte offset ``start``; return how many. ``after_record`` is called
-    after each one.
+    header) yields from byte offset ``start``; return how many. ``after_record(record,
+    events)`` is called after each one.
 
     ``start`` (a snapshot's position) must be where a record begins, or the journal's end.
     """
@@ -352,10 +365,10 @@ def replay_frames(
                 f"{reader.path} holds an unreadable record at byte offset {offset} (its "
                 "checksum is right, so it was written that way: a bug, or another file)"
             ) from None
-        sequencer.replay(record)
+        events = sequencer.replay(record)
         replayed += 1
         if after_record is not None:
-            after_record(record)
+            after_record(record, events)
     if not landed:
         for _ in frames:  # read on, so the reader knows where its intact part ends
             pass

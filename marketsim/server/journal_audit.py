@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from marketsim.core.events import Event
 from marketsim.journal import snapshots
 from marketsim.journal.frames import JOURNAL_MAGIC, FrameReader, JournalCorruptError
 from marketsim.server.durability import (
@@ -122,7 +123,7 @@ def _replay(
     sequencer = fresh_sequencer(parse_header(first[1], path), keep_events)
     points = snapshot_points or {}
 
-    def after_record(record) -> None:
+    def after_record(record, _events) -> None:
         if by_kind is not None:
             by_kind[type(record.request).__name__.removesuffix("Request")] += 1
         if sequencer.records in points:
@@ -130,6 +131,36 @@ def _replay(
 
     replay_frames(sequencer, reader, frames, after_record)
     return sequencer, reader
+
+
+def events_since(
+    directory: str | os.PathLike, symbol: str, after_seq: int, end: int | None = None
+) -> list[Event] | None:
+    """``symbol``'s events with seq above ``after_seq``, rebuilt from the journal's first
+    ``end`` bytes (all by default); None if the journal never reached that seq.
+
+    For streams that resume from further back than the server keeps in memory. It replays the
+    journal from its start, so it takes as long as a restart without snapshots: call it on a
+    worker thread.
+    """
+    path = Path(directory) / JOURNAL_FILE
+    with open(path, "rb") as file:
+        data = file.read() if end is None else file.read(end)
+    reader = FrameReader(data, path, JOURNAL_MAGIC)
+    frames = iter(reader)
+    first = next(frames, None)
+    if first is None:
+        return None
+    sequencer = fresh_sequencer(parse_header(first[1], path), keep_events=False)
+    found: list[Event] = []
+
+    def collect(record, events: list[Event]) -> None:
+        if getattr(record.request, "symbol", None) == symbol:
+            found.extend(e for e in events if e.seq > after_seq)
+
+    replay_frames(sequencer, reader, frames, collect)
+    book = sequencer.exchange.get(symbol)
+    return None if book is None or book.seq < after_seq else found
 
 
 def _header_payload(reader: FrameReader) -> memoryview:

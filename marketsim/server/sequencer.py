@@ -128,8 +128,8 @@ class Sequencer:
 
     # -- recovery -----------------------------------------------------------------------------
 
-    def replay(self, record: records.Record) -> None:
-        """Apply a journaled record again, without journaling it.
+    def replay(self, record: records.Record) -> list[Event]:
+        """Apply a journaled record again, without journaling it; return its events.
 
         A command that failed when it was first applied fails again, the same way, and again
         changes nothing; its error is dropped here as it was sent to its caller then.
@@ -137,15 +137,15 @@ class Sequencer:
         request = record.request
         try:
             if type(request) is pb.SetPhaseRequest:
-                self.set_phase(request, record.ts_event)
-            elif type(request) is pb.AddInstrumentRequest:
+                return self.set_phase(request, record.ts_event)[1]
+            if type(request) is pb.AddInstrumentRequest:
                 self.add_instrument(request)
-            else:
-                command = codec.command_from_proto(request, record.owner)
-                ack = pb.OrderAck() if getattr(request, "client_order_id", "") else None
-                self.order(request, command, record.ts_event, record.risk_reason or None, ack)
+                return []
+            command = codec.command_from_proto(request, record.owner)
+            ack = pb.OrderAck() if getattr(request, "client_order_id", "") else None
+            return self.order(request, command, record.ts_event, record.risk_reason or None, ack)[1]
         except MarketsimError:
-            pass  # counted in self.records all the same: the record is in the journal
+            return []  # counted in self.records all the same: the record is in the journal
 
     # -- snapshots ------------------------------------------------------------------------------
 

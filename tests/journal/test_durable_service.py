@@ -118,3 +118,19 @@ async def test_a_read_only_journal_directory_refuses_to_start_and_says_why(small
         MarketServer({"ACME": 0.01}, journal=small_disk / "j")
     report = verify(small_disk / "j")  # reading needs no write access
     assert report.ok and report.records == 1
+
+
+async def test_the_journal_gives_back_a_books_history_from_any_seq(tmp_path):
+    config = MarketConfig.make(PARTICIPANTS, limits={"max_order_qty": 10})
+    server = MarketServer({"ACME": 0.01, "XYZ": 0.05}, roster=config.roster, journal=tmp_path / "j")
+    address = await server.start()
+    await trade_a_little(address, config.tokens)
+    async with AsyncMarketClient(address, token=config.tokens["bob"]) as bob:
+        await bob.submit("XYZ", "buy", 1, price=5.0)  # another book's events stay out
+    log = list(server.exchange["ACME"].events)
+
+    assert await server.journal.history("ACME", 0) == log
+    assert await server.journal.history("ACME", 7) == [e for e in log if e.seq > 7]
+    assert await server.journal.history("ACME", log[-1].seq) == []
+    assert await server.journal.history("ACME", log[-1].seq + 1) is None  # never reached
+    await server.stop()
