@@ -50,6 +50,22 @@ class RestingOrder:
         """Set a new whole open quantity (an iceberg shows up to its display size of it)."""
         self.qty_lots = open_lots
 
+    def __reduce__(self) -> tuple:
+        # Pickled by its constructor's arguments: several times faster than the generic
+        # handling of __slots__, which matters for snapshots of books with many orders.
+        return (
+            RestingOrder,
+            (
+                self.order_id,
+                self.owner,
+                self.side,
+                self.price_ticks,
+                self.qty_lots,
+                self.filled_lots,
+                self.post_only,
+            ),
+        )
+
     def __repr__(self) -> str:
         hidden = f", hidden_lots={self.hidden_lots}" if self.display_lots else ""
         return (
@@ -83,6 +99,49 @@ class IcebergOrder(RestingOrder):
         """Show up to the display size of ``open_lots`` and hide the rest."""
         shown = min(self.display_lots, open_lots)
         self.qty_lots, self.hidden_lots = shown, open_lots - shown
+
+    def __reduce__(self) -> tuple:
+        # The shown part may be below the display size (partly filled), so both are kept.
+        return (
+            _restored_iceberg,
+            (
+                self.order_id,
+                self.owner,
+                self.side,
+                self.price_ticks,
+                self.qty_lots,
+                self.hidden_lots,
+                self.filled_lots,
+                self.post_only,
+                self.display_lots,
+            ),
+        )
+
+
+def _restored_iceberg(
+    order_id: int,
+    owner: str,
+    side: Side,
+    price_ticks: int,
+    shown_lots: int,
+    hidden_lots: int,
+    filled_lots: int,
+    post_only: bool,
+    display_lots: int,
+) -> IcebergOrder:
+    """An unpickled ``IcebergOrder`` with exactly its shown and hidden quantities."""
+    order = IcebergOrder(
+        order_id,
+        owner,
+        side,
+        price_ticks,
+        shown_lots + hidden_lots,
+        filled_lots,
+        post_only,
+        display_lots,
+    )
+    order.qty_lots, order.hidden_lots = shown_lots, hidden_lots
+    return order
 
 
 def new_resting_order(
