@@ -84,9 +84,7 @@ class MarketServer:
         self.ledger = sequencer.ledger
         self.hub = Hub(queue_size)
         self.gate = Gate(roster, public_leaderboard=public_leaderboard)
-        self.service = MarketService(
-            self.exchange, self.hub, gate=self.gate, sequencer=sequencer, journal=self.journal
-        )
+        self.service = MarketService(sequencer, self.hub, gate=self.gate, journal=self.journal)
         self.tls = tls
         self.connections = connections or ConnectionLimits()
         self.address: str | None = None

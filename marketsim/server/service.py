@@ -43,26 +43,27 @@ MAX_CLIENT_ORDER_ID_BYTES = 64
 
 
 class MarketService(pb_grpc.MarketServiceServicer):
-    """``marketsim.wire.v1.MarketService`` over an ``Exchange`` and a fan-out ``Hub``.
+    """``marketsim.wire.v1.MarketService`` over a market and a fan-out ``Hub``.
 
-    State changes go through ``sequencer`` (which journals them when the market is durable);
-    without one, the service makes a sequencer over ``exchange`` and ``ledger``.
+    ``market`` is an ``Exchange`` (the service keeps its accounts in a new ``Ledger``) or a
+    ``Sequencer``, through which every state change goes; with a ``journal`` it is the
+    journal's, which writes each change before it is applied.
     """
 
     def __init__(
         self,
-        exchange: Exchange,
+        market: Exchange | Sequencer,
         hub: Hub,
         clock: Callable[[], int] = time.time_ns,
         *,
         gate: Gate | None = None,
-        ledger: Ledger | None = None,
-        sequencer: Sequencer | None = None,
         journal: Journal | None = None,
     ) -> None:
-        self.sequencer = sequencer or Sequencer(exchange, ledger or Ledger(exchange.instruments))
-        self.exchange = self.sequencer.exchange
-        self.ledger = self.sequencer.ledger
+        if isinstance(market, Exchange):
+            market = Sequencer(market, Ledger(market.instruments))
+        self.sequencer = market
+        self.exchange = market.exchange
+        self.ledger = market.ledger
         self.hub = hub
         self.gate = gate or Gate()
         self.gateway = Gateway(self.ledger)
