@@ -1,0 +1,431 @@
+"""``Heat``: one run of a case on an in-process exchange, driven by a schedule and a clock.
+
+A heat is deterministic. Everything that happens at a set time (phase changes, value steps,
+news, tender offers and expiries, bot wake-ups, the end) sits in one timeline ordered by
+(time, kind, arrival); ``advance(ts_ns)`` carries out everything due by ``ts_ns``. Randomness
+comes from generators spawned from the heat's seed: one for each instrument's value, one for
+each bot and one for each bot student, so the same seed gives the same heat.
+
+Students act between timeline moments: ``submit``/``cancel`` (checked against the case's
+limits), ``accept``/``decline`` a tender, read their ``news`` and ``tenders``. They are stamped
+with the clock's time, which is what makes a real-time heat live and a simulated one exact.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from marketsim.cases.agents import CaseMarketView, StudentBot, build_bot
+from marketsim.cases.clock import NS_PER_SECOND, Clock, SimulatedClock
+from marketsim.cases.events import (
+    CaseEvent,
+    HeatChanged,
+    NewsDelivered,
+    PhaseSet,
+    Settled,
+    TenderOffered,
+    TenderResolved,
+)
+from marketsim.cases.model import EVERYONE, ROLE_PREFIX, Case, NewsSpec, TenderSpec
+from marketsim.cases.value import FundamentalValue
+from marketsim.core.commands import (
+    CancelOrder,
+    Command,
+    ReplaceOrder,
+    SetPhase,
+    SubmitOrder,
+    submit_in_units,
+)
+from marketsim.core.events import AuctionUncrossed, Event
+from marketsim.core.exchange import Exchange
+from marketsim.core.ledger import Ledger
+from marketsim.errors import InvalidCommandError, NotFoundError, UnknownOrderError
+from marketsim.sim import Agent
+from marketsim.sim.view import AgentState, MarketState, route
+
+# Timeline kinds, in the order they happen when they fall at the same time.
+_PHASE, _VALUE, _NEWS, _TENDER, _EXPIRY, _AGENT, _END = range(7)
+_OUTCOMES = {"accept": "accepted", "decline": "declined"}
+
+
+class Heat:
+    """Heat number ``number`` of ``case`` for ``participants`` ({name: role}).
+
+    ``students`` are bot students ({name: StudentBot}, each a participant) that trade the
+    case's first instrument; human students use the methods below instead.
+    """
+
+    def __init__(
+        self,
+        case: Case,
+        number: int,
+        participants: Mapping[str, str],
+        students: Mapping[str, StudentBot] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.case = case
+        self.number = number
+        self.participants = dict(participants)
+        self.clock = clock if clock is not None else SimulatedClock()
+        self.end_ns = round(case.heat_seconds * NS_PER_SECOND)
+        self.exchange = Exchange({spec.symbol: spec.instrument for spec in case.instruments})
+        self.ledger = Ledger([spec.instrument for spec in case.instruments], dict(case.fees))
+        self.limits = {
+            spec.symbol: case.limits.in_lots(spec.instrument) for spec in case.instruments
+        }
+        self.log: list[CaseEvent] = []
+        self.state = "ready"
+        self.settlement_ticks: dict[str, int] = {}
+        self._last_ns = 0
+        self._closing_ticks: dict[str, int] = {}
+        self._news: dict[str, list[NewsDelivered]] = {name: [] for name in self.participants}
+        self._tenders: dict[int, TenderOffered] = {}
+        self._open_tenders: dict[int, TenderOffered] = {}
+        self._timeline: list[tuple[int, int, int, Any]] = []
+        self._arrivals = itertools.count()  # ties in the timeline go to what was planned first
+
+        bots = [(build_bot(spec, case.instrument(spec.symbol)), spec.symbol) for spec in case.bots]
+        first = case.instruments[0].symbol
+        students = dict(students or {})
+        agents: list[tuple[Agent, str]] = bots + [(students[n], first) for n in sorted(students)]
+        rngs = [
+            np.random.default_rng(child)
+            for child in np.random.SeedSequence(case.seed_of(number)).spawn(
+                len(case.instruments) + len(agents)
+            )
+        ]
+        self.values = {
+            spec.symbol: FundamentalValue(spec, rng)
+            for spec, rng in zip(case.instruments, rngs, strict=False)
+        }
+        self._markets = {symbol: MarketState() for symbol in self.exchange}
+        self._states: dict[str, dict[str, AgentState]] = {symbol: {} for symbol in self.exchange}
+        self._agents: list[tuple[Agent, CaseMarketView, np.random.Generator, bool]] = []
+        for (agent, symbol), rng in zip(agents, rngs[len(case.instruments) :], strict=True):
+            state = self._states[symbol][agent.name] = AgentState()
+            view = CaseMarketView(self.exchange[symbol], state, self._markets[symbol])
+            self._agents.append((agent, view, rng, agent.name in self.participants))
+        for name in self.participants:  # human students' states, so views and routing agree
+            for symbol in self.exchange:
+                self._states[symbol].setdefault(name, AgentState())
+        self._schedule()
+
+    # -- the timeline ---------------------------------------------------------------------------
+
+    def _at(self, ts_ns: int, kind: int, payload: Any) -> None:
+        heapq.heappush(self._timeline, (ts_ns, kind, next(self._arrivals), payload))
+
+    def _schedule(self) -> None:
+        seconds = NS_PER_SECOND
+        for step in self.case.schedule:
+            self._at(round(step.at * seconds), _PHASE, step.phase)
+        for spec in self.case.instruments:
+            self._at(round(spec.value.every * seconds), _VALUE, spec.symbol)
+        for news_id, item in enumerate(self.case.news, 1):
+            self._at(round(item.at * seconds), _NEWS, (news_id, item))
+        for tender in self.case.tenders:
+            self._at(round(tender.at * seconds), _TENDER, tender)
+        self._at(self.end_ns, _END, None)
+
+    def next_ns(self) -> int | None:
+        """Time of the next timeline moment, or None once the heat has ended."""
+        return self._timeline[0][0] if self._timeline and self.state != "ended" else None
+
+    @property
+    def now_ns(self) -> int:
+        """The heat's time: the clock's, never before the last thing that happened."""
+        self._last_ns = max(self._last_ns, min(self.clock.now_ns, self.end_ns))
+        return self._last_ns
+
+    @property
+    def seconds_left(self) -> float:
+        return max(0.0, (self.end_ns - self.now_ns) / NS_PER_SECOND)
+
+    def start(self) -> None:
+        """Open the heat: log it, start the agents and plan their first wake-ups."""
+        if self.state != "ready":
+            raise InvalidCommandError(f"heat {self.number} has already started")
+        self.state = "running"
+        self.log.append(HeatChanged(self.number, 0, "started", self.case.heat_seconds))
+        for agent, view, rng, _ in self._agents:
+            agent.start(view, rng)
+        for index, (agent, view, rng, _) in enumerate(self._agents):
+            self._wake_later(index, agent.next_wakeup(view, rng, 0))
+
+    def _wake_later(self, index: int, ts_ns: int | None) -> None:
+        if ts_ns is not None and ts_ns < self.end_ns:
+            self._at(int(ts_ns), _AGENT, index)
+
+    def advance(self, until_ns: int) -> None:
+        """Carry out every timeline moment due at or before ``until_ns``."""
+        if self.state == "ready":
+            self.start()
+        while self._timeline and self._timeline[0][0] <= until_ns and self.state == "running":
+            ts, kind, _, payload = heapq.heappop(self._timeline)
+            self._last_ns = max(self._last_ns, ts)
+            if kind == _PHASE:
+                self._set_phase(ts, payload)
+            elif kind == _VALUE:
+                self._step_value(ts, payload)
+            elif kind == _NEWS:
+                self._deliver(ts, *payload)
+            elif kind == _TENDER:
+                self._offer(ts, payload)
+            elif kind == _EXPIRY:
+                if payload in self._open_tenders:
+                    self._resolve(payload, "expired", ts)
+            elif kind == _AGENT:
+                self._wake(ts, payload)
+            else:
+                self._end(ts)
+
+    def finish(self) -> None:
+        """End the heat now (the moderator's call): settle as if its time were up."""
+        if self.state == "ready":
+            self.start()
+        if self.state == "running":
+            self._end(self.now_ns)
+
+    def run(self) -> None:
+        """Run the heat to its end on its clock (at once on a simulated clock)."""
+        while (ts := self.next_ns()) is not None:
+            self.clock.wait_until(ts)
+            self.advance(ts)
+
+    # -- what the timeline does -----------------------------------------------------------------
+
+    def _apply(self, symbol: str, command: Command, ts: int) -> list[Event]:
+        events = self.exchange[symbol].apply(command, ts)
+        self.ledger.apply(symbol, events)
+        route(events, self._states[symbol], self._markets[symbol])
+        for event in events:
+            if type(event) is AuctionUncrossed and event.price_ticks is not None:
+                self._closing_ticks[symbol] = event.price_ticks
+        return events
+
+    def _set_phase(self, ts: int, phase: str) -> None:
+        for symbol, book in self.exchange.items():
+            if book.phase != phase:
+                self._apply(symbol, SetPhase(phase), ts)  # type: ignore[arg-type]
+                self.log.append(PhaseSet(self.number, ts, symbol, phase))
+
+    def _step_value(self, ts: int, symbol: str) -> None:
+        self.values[symbol].step()
+        self._at(ts + round(self.values[symbol].spec.every * NS_PER_SECOND), _VALUE, symbol)
+
+    def recipients(self, audience: tuple[str, ...]) -> tuple[str, ...]:
+        """The participants an audience ("all", names, "role:NAME") names, sorted."""
+        names = set()
+        for entry in audience:
+            for name, role in self.participants.items():
+                if entry in (EVERYONE, name) or entry == ROLE_PREFIX + role:
+                    names.add(name)
+        return tuple(sorted(names))
+
+    def _deliver(self, ts: int, news_id: int, item: NewsSpec) -> None:
+        if item.shock is not None and item.symbol is not None:
+            self.values[item.symbol].shock(float(item.shock))
+        recipients = self.recipients(item.to)
+        delivered = NewsDelivered(self.number, ts, news_id, item.text, item.symbol, recipients)
+        self.log.append(delivered)
+        for name in recipients:
+            self._news[name].append(delivered)
+        shock = None if item.shock is None else float(item.shock)
+        for agent, view, rng, is_student in self._agents:
+            if is_student and agent.name in recipients and isinstance(agent, StudentBot):
+                view.now = ts
+                if item.symbol in (None, view.instrument.symbol):
+                    for command in agent.on_news(shock, view, rng):
+                        self._student_command(agent.name, view.instrument.symbol, command, ts)
+
+    def _offer(self, ts: int, spec: TenderSpec) -> None:
+        instrument = self.exchange[spec.symbol].instrument
+        expires = ts + round(spec.expires * NS_PER_SECOND)
+        for name in self.recipients(spec.to):
+            tender = TenderOffered(
+                self.number,
+                ts,
+                len(self._tenders) + 1,
+                name,
+                spec.symbol,
+                spec.side,
+                spec.qty,
+                spec.price,
+                expires,
+            )
+            self._tenders[tender.tender_id] = self._open_tenders[tender.tender_id] = tender
+            self.log.append(tender)
+            self._at(expires, _EXPIRY, tender.tender_id)
+            bot = self._student_bot(name)
+            if bot is not None:
+                agent, view, rng = bot
+                view.now = ts
+                price_ticks = instrument.price_to_ticks(spec.price)
+                answer = agent.on_tender(spec.side, price_ticks, view, rng)
+                if answer is not None:
+                    self._resolve(tender.tender_id, _OUTCOMES[answer], ts)
+
+    def _student_bot(self, name: str) -> tuple[StudentBot, CaseMarketView, Any] | None:
+        for agent, view, rng, is_student in self._agents:
+            if is_student and agent.name == name and isinstance(agent, StudentBot):
+                return agent, view, rng
+        return None
+
+    def _wake(self, ts: int, index: int) -> None:
+        agent, view, rng, is_student = self._agents[index]
+        view.now = ts
+        symbol = view.instrument.symbol
+        view.value_ticks = None if is_student else self.values[symbol].ticks
+        for command in agent.act(view, rng, ts) or ():
+            if is_student:
+                self._student_command(agent.name, symbol, command, ts)
+            else:
+                self._bot_command(agent.name, symbol, command, ts)
+        self._wake_later(index, agent.next_wakeup(view, rng, ts))
+
+    def _bot_command(self, name: str, symbol: str, command: Command, ts: int) -> None:
+        if not isinstance(command, SubmitOrder | CancelOrder | ReplaceOrder):
+            raise InvalidCommandError(f"bot {name!r} returned {command!r:.80}")
+        command.owner = name
+        try:
+            self._apply(symbol, command, ts)
+        except UnknownOrderError:
+            self._states[symbol][name].stale += 1
+
+    def _student_command(self, name: str, symbol: str, command: Command, ts: int) -> str | None:
+        """Apply a student's command after the risk check; the breach reason, or None."""
+        command.owner = name  # type: ignore[union-attr]
+        if isinstance(command, SubmitOrder):
+            book = self.exchange[symbol]
+            opposite = book.best_ask_ticks if command.side == "buy" else book.best_bid_ticks
+            position = self.ledger.position(name, symbol)
+            reason = self.limits[symbol].check_submit(command, position, opposite)
+            if reason is not None:
+                return reason
+        try:
+            self._apply(symbol, command, ts)
+        except UnknownOrderError:
+            self._states[symbol][name].stale += 1
+        return None
+
+    def _end(self, ts: int) -> None:
+        for tender_id in sorted(self._open_tenders):
+            self._resolve(tender_id, "expired", ts)
+        for symbol, book in self.exchange.items():
+            if book.phase == "auction":
+                self._apply(symbol, SetPhase("continuous"), ts)  # the closing uncross
+                self.log.append(PhaseSet(self.number, ts, symbol, "continuous"))
+            self.settlement_ticks[symbol] = self._settlement_ticks(symbol)
+        for name in sorted(self.participants):
+            for symbol, ticks in self.settlement_ticks.items():
+                account = self.ledger.account(name, symbol, mark_ticks=ticks)
+                price = self.exchange[symbol].instrument.ticks_to_price(ticks)
+                self.log.append(
+                    Settled(
+                        self.number, ts, name, symbol, account.position, price, account.total_pnl
+                    )
+                )
+        self.state = "ended"
+        self.log.append(HeatChanged(self.number, ts, "ended", 0.0))
+
+    def _settlement_ticks(self, symbol: str) -> int:
+        if self.case.settlement == "close":
+            ticks = self._closing_ticks.get(symbol, self._markets[symbol].last_trade_ticks)
+            if ticks is not None:
+                return ticks
+        return self.values[symbol].ticks
+
+    # -- what students do -------------------------------------------------------------------------
+
+    def _participant(self, name: str) -> str:
+        if name not in self.participants:
+            raise NotFoundError(f"{name!r:.40} is not a participant of this case")
+        if self.state != "running":
+            raise InvalidCommandError(f"heat {self.number} is {self.state}, not running")
+        return name
+
+    def submit(
+        self,
+        owner: str,
+        symbol: str,
+        side: str,
+        qty: float | Decimal,
+        price: float | Decimal | None = None,
+        tif: str = "GTC",
+    ) -> str | None:
+        """A student's order, now; returns the risk limit it breached (then refused), or None."""
+        self._participant(owner)
+        command = submit_in_units(self.exchange[symbol].instrument, side, qty, price, tif)
+        return self._student_command(owner, symbol, command, self.now_ns)
+
+    def news(self, owner: str) -> list[NewsDelivered]:
+        """The news ``owner`` has been shown so far in this heat."""
+        if owner not in self._news:
+            raise NotFoundError(f"{owner!r:.40} is not a participant of this case")
+        return list(self._news[owner])
+
+    def tenders(self, owner: str, *, open_only: bool = False) -> list[TenderOffered]:
+        """The tenders offered to ``owner`` in this heat (only those still open if asked)."""
+        source = self._open_tenders if open_only else self._tenders
+        return [tender for tender in source.values() if tender.owner == owner]
+
+    def outcome(self, tender_id: int) -> str | None:
+        """ "accepted", "declined", "expired", or None while the tender is open."""
+        for event in reversed(self.log):
+            if type(event) is TenderResolved and event.tender_id == tender_id:
+                return event.outcome
+        if tender_id not in self._tenders:
+            raise NotFoundError(f"no tender {tender_id!r:.40} in heat {self.number}")
+        return None
+
+    def accept(self, owner: str, tender_id: int) -> None:
+        """``owner`` takes tender ``tender_id``: the position and cash change at its price."""
+        self._answer(owner, tender_id, "accepted")
+
+    def decline(self, owner: str, tender_id: int) -> None:
+        """``owner`` turns tender ``tender_id`` down; nothing changes."""
+        self._answer(owner, tender_id, "declined")
+
+    def _answer(self, owner: str, tender_id: int, outcome: str) -> None:
+        self._participant(owner)
+        tender = self._open_tenders.get(tender_id)
+        if tender is None or tender.owner != owner:
+            raise NotFoundError(f"no open tender {tender_id!r:.40} for {owner!r:.40}")
+        now = self.now_ns
+        if now >= tender.expires_ns:
+            self._resolve(tender_id, "expired", tender.expires_ns)
+            raise InvalidCommandError(f"tender {tender_id} expired")
+        self._resolve(tender_id, outcome, now)
+
+    def _resolve(self, tender_id: int, outcome: str, ts: int) -> None:
+        tender = self._open_tenders.pop(tender_id)
+        if outcome == "accepted":
+            instrument = self.exchange[tender.symbol].instrument
+            lots = instrument.qty_to_lots(tender.qty)
+            ticks = instrument.price_to_ticks(tender.price)
+            self.ledger.book_off_exchange(tender.owner, tender.symbol, tender.side, ticks, lots)
+            state = self._states[tender.symbol].get(tender.owner)
+            if state is not None:
+                state.account.fill(tender.side == "buy", ticks, lots, 0)
+        self.log.append(TenderResolved(self.number, ts, tender_id, tender.owner, outcome))
+
+    # -- results --------------------------------------------------------------------------------
+
+    def pnl(self) -> dict[str, float]:
+        """Each participant's settled P&L (all instruments), once the heat has ended."""
+        if self.state != "ended":
+            raise InvalidCommandError(f"heat {self.number} has not ended")
+        totals = dict.fromkeys(sorted(self.participants), 0.0)
+        for event in self.log:
+            if type(event) is Settled:
+                totals[event.owner] += event.pnl
+        return totals
+
+
+__all__ = ["Heat"]
