@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from marketsim import __version__
+from marketsim.cli_case import add_case_command
 from marketsim.cli_sweep import add_sweep_command
 from marketsim.core import Instrument
 from marketsim.errors import (
@@ -515,6 +516,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_data_commands(commands)
     add_sweep_command(commands)
+    add_case_command(commands)
     return parser
 
 
