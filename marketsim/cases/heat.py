@@ -32,6 +32,7 @@ from marketsim.cases.events import (
     TenderOffered,
     TenderResolved,
 )
+from marketsim.cases.market import CaseMarket
 from marketsim.cases.model import EVERYONE, ROLE_PREFIX, Case, NewsSpec, TenderSpec
 from marketsim.cases.value import FundamentalValue
 from marketsim.core.commands import (
@@ -43,8 +44,6 @@ from marketsim.core.commands import (
     submit_in_units,
 )
 from marketsim.core.events import AuctionUncrossed, Event
-from marketsim.core.exchange import Exchange
-from marketsim.core.ledger import Ledger
 from marketsim.errors import InvalidCommandError, NotFoundError, UnknownOrderError
 from marketsim.sim import Agent
 from marketsim.sim.view import AgentState, MarketState, route
@@ -68,14 +67,16 @@ class Heat:
         participants: Mapping[str, str],
         students: Mapping[str, StudentBot] | None = None,
         clock: Clock | None = None,
+        market: CaseMarket | None = None,
     ) -> None:
         self.case = case
         self.number = number
         self.participants = dict(participants)
         self.clock = clock if clock is not None else SimulatedClock()
         self.end_ns = round(case.heat_seconds * NS_PER_SECOND)
-        self.exchange = Exchange({spec.symbol: spec.instrument for spec in case.instruments})
-        self.ledger = Ledger([spec.instrument for spec in case.instruments], dict(case.fees))
+        self.market = market if market is not None else CaseMarket.fresh(case)
+        self.exchange = self.market.exchange
+        self.ledger = self.market.ledger
         self.limits = {
             spec.symbol: case.limits.in_lots(spec.instrument) for spec in case.instruments
         }
@@ -83,6 +84,7 @@ class Heat:
         self.state = "ready"
         self.settlement_ticks: dict[str, int] = {}
         self._last_ns = 0
+        self._cash_at_start: dict[tuple[str, str], float] = {}
         self._closing_ticks: dict[str, int] = {}
         self._news: dict[str, list[NewsDelivered]] = {name: [] for name in self.participants}
         self._tenders: dict[int, TenderOffered] = {}
@@ -153,6 +155,10 @@ class Heat:
             raise InvalidCommandError(f"heat {self.number} has already started")
         self.state = "running"
         self.log.append(HeatChanged(self.number, 0, "started", self.case.heat_seconds))
+        for symbol in self.exchange:
+            self.market.clear_book(symbol, 0)  # orders left from before the heat
+            for name in self.participants:
+                self._cash_at_start[name, symbol] = self.ledger.account(name, symbol).cash
         for agent, view, rng, _ in self._agents:
             agent.start(view, rng)
         for index, (agent, view, rng, _) in enumerate(self._agents):
@@ -201,8 +207,7 @@ class Heat:
     # -- what the timeline does -----------------------------------------------------------------
 
     def _apply(self, symbol: str, command: Command, ts: int) -> list[Event]:
-        events = self.exchange[symbol].apply(command, ts)
-        self.ledger.apply(symbol, events)
+        events = self.market.apply(symbol, command, ts)
         route(events, self._states[symbol], self._markets[symbol])
         for event in events:
             if type(event) is AuctionUncrossed and event.price_ticks is not None:
@@ -321,16 +326,16 @@ class Heat:
             if book.phase == "auction":
                 self._apply(symbol, SetPhase("continuous"), ts)  # the closing uncross
                 self.log.append(PhaseSet(self.number, ts, symbol, "continuous"))
-            self.settlement_ticks[symbol] = self._settlement_ticks(symbol)
-        for name in sorted(self.participants):
-            for symbol, ticks in self.settlement_ticks.items():
-                account = self.ledger.account(name, symbol, mark_ticks=ticks)
-                price = self.exchange[symbol].instrument.ticks_to_price(ticks)
-                self.log.append(
-                    Settled(
-                        self.number, ts, name, symbol, account.position, price, account.total_pnl
-                    )
-                )
+            ticks = self.settlement_ticks[symbol] = self._settlement_ticks(symbol)
+            route(self.market.clear_book(symbol, ts), self._states[symbol], self._markets[symbol])
+            price = book.instrument.ticks_to_price(ticks)
+            to_qty = book.instrument.lots_to_qty
+            for name in sorted(self.participants):
+                lots = self.market.close_position(name, symbol, ticks)
+                pnl = self.ledger.account(name, symbol).cash - self._cash_at_start[name, symbol]
+                self.log.append(Settled(self.number, ts, name, symbol, to_qty(lots), price, pnl))
+            for owner in self.ledger.owners(symbol):  # the bots too: the next heat starts flat
+                self.market.close_position(owner, symbol, ticks)
         self.state = "ended"
         self.log.append(HeatChanged(self.number, ts, "ended", 0.0))
 

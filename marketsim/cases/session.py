@@ -19,6 +19,7 @@ from marketsim.cases.agents import StudentBot
 from marketsim.cases.clock import Clock, SimulatedClock
 from marketsim.cases.events import CaseEvent, HeatChanged
 from marketsim.cases.heat import Heat
+from marketsim.cases.market import CaseMarket
 from marketsim.cases.model import Case
 from marketsim.cases.scoring import scores_frame
 from marketsim.errors import InvalidCommandError
@@ -30,7 +31,8 @@ MAX_BOT_STUDENTS = 500
 class CaseSession:
     """Heats of ``case`` for ``participants`` ({name: role}), bot ``students`` among them.
 
-    ``heats`` limits how many of the case's heats run (all by default).
+    ``heats`` limits how many of the case's heats run (all by default). Each heat gets a
+    fresh in-process market unless ``market`` is given (a live server's, reused by every heat).
     """
 
     def __init__(
@@ -41,6 +43,7 @@ class CaseSession:
         students: Mapping[str, StudentBot] | None = None,
         clock: Clock | None = None,
         heats: int | None = None,
+        market: CaseMarket | None = None,
     ) -> None:
         if heats is not None and (type(heats) is not int or not 1 <= heats <= case.heat_count):
             raise InvalidCommandError(f"heats must be a whole number in [1, {case.heat_count}]")
@@ -52,6 +55,9 @@ class CaseSession:
         self.students = dict(students or {})
         self.clock = clock if clock is not None else SimulatedClock()
         self.heat_count = heats or case.heat_count
+        self.market = market
+        if market is not None:
+            market.check_lists(case)
         self.heats: list[Heat] = []
         self.ended = False
 
@@ -72,7 +78,14 @@ class CaseSession:
         if self.heat is not None and self.heat.state != "ended":
             raise InvalidCommandError(f"heat {self.heat.number} is still running")
         self.clock.reset()
-        heat = Heat(self.case, len(self.heats) + 1, self.participants, self.students, self.clock)
+        heat = Heat(
+            self.case,
+            len(self.heats) + 1,
+            self.participants,
+            self.students,
+            self.clock,
+            self.market,
+        )
         self.heats.append(heat)
         heat.start()
         return heat
