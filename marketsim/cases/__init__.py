@@ -35,6 +35,15 @@ def builtin_names() -> list[str]:
     return [path.stem.split("_", 1)[1] for path in sorted(BUILTIN.glob("*.toml"))]
 
 
+def launch_options(case: Case) -> dict:
+    """The ``marketsim.launch`` keywords that list ``case``'s instruments with its fees:
+    ``ms.launch(**cases.launch_options(case), participants=...)``."""
+    return {
+        "symbols": {spec.symbol: spec.instrument for spec in case.instruments},
+        "fees": {symbol: (fees.maker, fees.taker) for symbol, fees in case.fees},
+    }
+
+
 def load(case: str | Path) -> Case:
     """A built-in case by name ("news"), or a case file by path."""
     if isinstance(case, str) and case in builtin_names():
@@ -62,6 +71,7 @@ __all__ = [
     "bot_students",
     "builtin_names",
     "competition_ranks",
+    "launch_options",
     "load",
     "simulate",
 ]

@@ -209,10 +209,18 @@ class Heat:
     def _apply(self, symbol: str, command: Command, ts: int) -> list[Event]:
         events = self.market.apply(symbol, command, ts)
         route(events, self._states[symbol], self._markets[symbol])
+        self._note_closing_price(symbol, events)
+        return events
+
+    def observe(self, symbol: str, events: list[Event]) -> None:
+        """Events that reached the market from elsewhere (students' orders on a server)."""
+        route(events, self._states[symbol], self._markets[symbol])
+        self._note_closing_price(symbol, events)
+
+    def _note_closing_price(self, symbol: str, events: list[Event]) -> None:
         for event in events:
             if type(event) is AuctionUncrossed and event.price_ticks is not None:
                 self._closing_ticks[symbol] = event.price_ticks
-        return events
 
     def _set_phase(self, ts: int, phase: str) -> None:
         for symbol, book in self.exchange.items():
@@ -341,7 +349,7 @@ class Heat:
 
     def _settlement_ticks(self, symbol: str) -> int:
         if self.case.settlement == "close":
-            ticks = self._closing_ticks.get(symbol, self._markets[symbol].last_trade_ticks)
+            ticks = self._closing_ticks.get(symbol, self.ledger.mark_ticks(symbol))
             if ticks is not None:
                 return ticks
         return self.values[symbol].ticks
@@ -379,6 +387,13 @@ class Heat:
         """The tenders offered to ``owner`` in this heat (only those still open if asked)."""
         source = self._open_tenders if open_only else self._tenders
         return [tender for tender in source.values() if tender.owner == owner]
+
+    def tender(self, tender_id: int) -> TenderOffered:
+        """The offer of tender ``tender_id``."""
+        try:
+            return self._tenders[tender_id]
+        except KeyError:
+            raise NotFoundError(f"no tender {tender_id!r:.40} in heat {self.number}") from None
 
     def outcome(self, tender_id: int) -> str | None:
         """ "accepted", "declined", "expired", or None while the tender is open."""

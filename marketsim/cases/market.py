@@ -20,12 +20,21 @@ Publish = Callable[[str, list[Event]], None]
 
 
 class CaseMarket:
-    """An exchange, its ledger and a ``publish(symbol, events)`` callback."""
+    """An exchange, its ledger, a ``publish(symbol, events)`` callback, and ``stamp``, which
+    turns heat time into the events' ``ts_event`` (a server stamps wall time; by default
+    events carry heat time)."""
 
-    def __init__(self, exchange: Exchange, ledger: Ledger, publish: Publish | None = None) -> None:
+    def __init__(
+        self,
+        exchange: Exchange,
+        ledger: Ledger,
+        publish: Publish | None = None,
+        stamp: Callable[[int], int] | None = None,
+    ) -> None:
         self.exchange = exchange
         self.ledger = ledger
         self.publish = publish
+        self.stamp = stamp
 
     @classmethod
     def fresh(cls, case: Case) -> CaseMarket:
@@ -49,7 +58,8 @@ class CaseMarket:
 
     def apply(self, symbol: str, command: Command, ts_ns: int) -> list[Event]:
         """Apply ``command`` at ``ts_ns``, book its events and publish them."""
-        events = self.exchange[symbol].apply(command, ts_ns)
+        ts_event = ts_ns if self.stamp is None else self.stamp(ts_ns)
+        events = self.exchange[symbol].apply(command, ts_event)
         self.ledger.apply(symbol, events)
         if self.publish is not None and events:
             self.publish(symbol, events)
