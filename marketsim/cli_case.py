@@ -3,6 +3,7 @@
     marketsim case list                                   # the built-in cases
     marketsim case check news                             # validate, print the plan
     marketsim case simulate news --bots 20 --heats 3      # a dry run with bot students
+    marketsim case run news --participants class.toml     # serve it to a class
 
 A case is a built-in name or a path to a case file. ``simulate`` runs on a simulated clock
 (``--speed max``, the only speed of a dry run) and prints the scores: each bot student's P&L
@@ -15,6 +16,7 @@ import argparse
 import time
 from typing import Any
 
+from marketsim.cli_case_run import add_run_arguments
 from marketsim.errors import InvalidCommandError
 
 
@@ -41,6 +43,11 @@ def add_case_command(commands: Any) -> None:
         "--speed", default="max", choices=["max"], help="a dry run goes as fast as it can"
     )
     simulate.set_defaults(run=_simulate)
+    add_run_arguments(
+        actions.add_parser(
+            "run", help="serve a case to a class; the moderator controls it from the terminal"
+        )
+    )
 
 
 def _list(args: argparse.Namespace) -> None:

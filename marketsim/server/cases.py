@@ -249,9 +249,10 @@ class CaseRpcs:
         return self.case_host
 
     async def RunCase(self, request, context):
-        return await _answer(context, lambda: self._run_case(request))
+        return await _answer(context, lambda: self.load_case(request))
 
-    def _run_case(self, request) -> pb.CaseUpdate:
+    def load_case(self, request: pb.RunCaseRequest) -> pb.CaseUpdate:
+        """Load the case a ``RunCaseRequest`` describes (what RunCase does once allowed)."""
         if self.case_host is not None and not self.case_host.over:
             raise InvalidCommandError("a case is loaded and not over; end it first")
         case = Case.from_toml(request.case_toml, "case")

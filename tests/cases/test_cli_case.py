@@ -68,3 +68,81 @@ def test_case_simulate_prints_scores_in_a_real_process():
     ]
     assert sum(line.startswith("student") for line in lines) == 5
     assert "news: 2 heats, 5 bot students" in lines[-1]
+
+
+def _class_file(tmp_path):
+    from marketsim.server.participants import Roster
+
+    roster, _tokens = Roster.create({"prof": "admin", "ann": "trader", "bob": "trader"})
+    path = tmp_path / "class.toml"
+    roster.save(path)
+    return path
+
+
+SHORT_CASE = """
+name = "short"
+[[instruments]]
+symbol = "ACME"
+[heats]
+count = 2
+length = 2
+[[bots]]
+agent = "ZeroIntelligence"
+name = "flow"
+"""
+
+
+def test_case_run_auto_serves_every_heat_and_prints_the_scores(tmp_path):
+    case = tmp_path / "short.toml"
+    case.write_text(SHORT_CASE)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "marketsim",
+            "case",
+            "run",
+            str(case),
+            "--participants",
+            str(_class_file(tmp_path)),
+            "--port",
+            "0",
+            "--speed",
+            "10",
+            "--auto",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    out = done.stdout
+    assert "marketsim case short" in out and "students: ann, bob" in out
+    assert "heat 1 started" in out and "heat 2 started" in out
+    assert out.count("final_rank") == 2 and out.rstrip().endswith("marketsim stopped")
+
+
+def test_case_run_takes_the_moderators_commands(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "marketsim",
+            "case",
+            "run",
+            "spread",
+            "--participants",
+            str(_class_file(tmp_path)),
+            "--port",
+            "0",
+        ],
+        input="start\npause\nstatus\nresume\nwhatever\nend\nquit\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert "start: ok" in lines and "pause: ok" in lines and "end: ok" in lines
+    assert any(line.startswith("heat 1/3 paused") for line in lines)
+    assert any(line.startswith("whatever: unknown command") for line in lines)
