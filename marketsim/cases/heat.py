@@ -106,6 +106,8 @@ class Heat:
             spec.symbol: FundamentalValue(spec, rng)
             for spec, rng in zip(case.instruments, rngs, strict=False)
         }
+        #: Each instrument's fundamental value over the heat: [(ts_ns, ticks), ...].
+        self.value_path = {symbol: [(0, value.ticks)] for symbol, value in self.values.items()}
         self._markets = {symbol: MarketState() for symbol in self.exchange}
         self._states: dict[str, dict[str, AgentState]] = {symbol: {} for symbol in self.exchange}
         self._agents: list[tuple[Agent, CaseMarketView, np.random.Generator, bool]] = []
@@ -229,7 +231,7 @@ class Heat:
                 self.log.append(PhaseSet(self.number, ts, symbol, phase))
 
     def _step_value(self, ts: int, symbol: str) -> None:
-        self.values[symbol].step()
+        self.value_path[symbol].append((ts, self.values[symbol].step()))
         self._at(ts + round(self.values[symbol].spec.every * NS_PER_SECOND), _VALUE, symbol)
 
     def recipients(self, audience: tuple[str, ...]) -> tuple[str, ...]:
@@ -243,7 +245,8 @@ class Heat:
 
     def _deliver(self, ts: int, news_id: int, item: NewsSpec) -> None:
         if item.shock is not None and item.symbol is not None:
-            self.values[item.symbol].shock(float(item.shock))
+            ticks = self.values[item.symbol].shock(float(item.shock))
+            self.value_path[item.symbol].append((ts, ticks))
         recipients = self.recipients(item.to)
         delivered = NewsDelivered(self.number, ts, news_id, item.text, item.symbol, recipients)
         self.log.append(delivered)

@@ -138,6 +138,17 @@ class CaseSession:
             raise InvalidCommandError("no heat has finished yet")
         return scores_frame(finished)
 
+    def post_mortem(self, heat: int | None = None):
+        """The ``PostMortem`` of a finished heat (default: the last): P&L over time, trades
+        against the value, who traded with whom."""
+        from marketsim.cases.postmortem import post_mortem
+
+        finished = [h for h in self.heats if h.state == "ended"]
+        chosen = [h for h in finished if heat is None or h.number == heat]
+        if not chosen:
+            raise InvalidCommandError(f"heat {heat!r:.20} has not finished")
+        return post_mortem(chosen[-1])
+
 
 def bot_students(count: int, **params) -> dict[str, StudentBot]:
     """``count`` bot students named student01, student02, ..."""
