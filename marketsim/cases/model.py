@@ -11,6 +11,7 @@ Times are seconds from the start of a heat; prices and quantities are in the ins
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -140,6 +141,8 @@ class Case:
     settlement: str
     teaching_note: str
     questions: tuple[str, ...]
+    #: The TOML text the case was read from (what a server is sent).
+    source: str = ""
 
     @classmethod
     def from_toml(cls, text: str, name: str = "case") -> Case:
@@ -150,7 +153,7 @@ class Case:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise CaseFileError(f"case {quoted(name, 40)} is not valid TOML: {exc}") from None
-        return _parse_case(data, name)
+        return dataclasses.replace(_parse_case(data, name), source=text)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Case:

@@ -55,7 +55,11 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
 
 
 def case_text(case: Any) -> str:
-    """The TOML text of a case given as a built-in name, a path or TOML text itself."""
+    """The TOML text of a case: a ``Case``, a built-in name, a path, or TOML text itself."""
+    from marketsim.cases.model import Case
+
+    if isinstance(case, Case):
+        return case.source
     if isinstance(case, Path):
         return case.read_text(encoding="utf-8")
     if isinstance(case, str) and "\n" not in case:

@@ -49,7 +49,7 @@ def served(text=QUIET, mode="thread", **run_options):
     case = Case.from_toml(text)
     market = ms.launch(**cases.launch_options(case), participants=PEOPLE, mode=mode)
     try:
-        yield market, market.run_case(text, **run_options)
+        yield market, market.run_case(case, **run_options)  # a Case: its text is sent
     finally:
         market.stop()
 
