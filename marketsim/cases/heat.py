@@ -76,6 +76,8 @@ class Heat:
         self.end_ns = round(case.heat_seconds * NS_PER_SECOND)
         self.market = market if market is not None else CaseMarket.fresh(case)
         self.exchange = self.market.exchange
+        #: The case's instruments (a server may list others, which the case leaves alone).
+        self.symbols = [spec.symbol for spec in case.instruments]
         self.ledger = self.market.ledger
         self.limits = {
             spec.symbol: case.limits.in_lots(spec.instrument) for spec in case.instruments
@@ -108,15 +110,15 @@ class Heat:
         }
         #: Each instrument's fundamental value over the heat: [(ts_ns, ticks), ...].
         self.value_path = {symbol: [(0, value.ticks)] for symbol, value in self.values.items()}
-        self._markets = {symbol: MarketState() for symbol in self.exchange}
-        self._states: dict[str, dict[str, AgentState]] = {symbol: {} for symbol in self.exchange}
+        self._markets = {symbol: MarketState() for symbol in self.symbols}
+        self._states: dict[str, dict[str, AgentState]] = {symbol: {} for symbol in self.symbols}
         self._agents: list[tuple[Agent, CaseMarketView, np.random.Generator, bool]] = []
         for (agent, symbol), rng in zip(agents, rngs[len(case.instruments) :], strict=True):
             state = self._states[symbol][agent.name] = AgentState()
             view = CaseMarketView(self.exchange[symbol], state, self._markets[symbol])
             self._agents.append((agent, view, rng, agent.name in self.participants))
         for name in self.participants:  # human students' states, so views and routing agree
-            for symbol in self.exchange:
+            for symbol in self.symbols:
                 self._states[symbol].setdefault(name, AgentState())
         self._schedule()
 
@@ -157,7 +159,7 @@ class Heat:
             raise InvalidCommandError(f"heat {self.number} has already started")
         self.state = "running"
         self.log.append(HeatChanged(self.number, 0, "started", self.case.heat_seconds))
-        for symbol in self.exchange:
+        for symbol in self.symbols:
             self.market.clear_book(symbol, 0)  # orders left from before the heat
             for name in self.participants:
                 self._cash_at_start[name, symbol] = self.ledger.account(name, symbol).cash
@@ -216,6 +218,8 @@ class Heat:
 
     def observe(self, symbol: str, events: list[Event]) -> None:
         """Events that reached the market from elsewhere (students' orders on a server)."""
+        if symbol not in self._states:
+            return  # an instrument the case does not trade
         route(events, self._states[symbol], self._markets[symbol])
         self._note_closing_price(symbol, events)
 
@@ -225,8 +229,8 @@ class Heat:
                 self._closing_ticks[symbol] = event.price_ticks
 
     def _set_phase(self, ts: int, phase: str) -> None:
-        for symbol, book in self.exchange.items():
-            if book.phase != phase:
+        for symbol in self.symbols:
+            if self.exchange[symbol].phase != phase:
                 self._apply(symbol, SetPhase(phase), ts)  # type: ignore[arg-type]
                 self.log.append(PhaseSet(self.number, ts, symbol, phase))
 
@@ -333,7 +337,8 @@ class Heat:
     def _end(self, ts: int) -> None:
         for tender_id in sorted(self._open_tenders):
             self._resolve(tender_id, "expired", ts)
-        for symbol, book in self.exchange.items():
+        for symbol in self.symbols:
+            book = self.exchange[symbol]
             if book.phase == "auction":
                 self._apply(symbol, SetPhase("continuous"), ts)  # the closing uncross
                 self.log.append(PhaseSet(self.number, ts, symbol, "continuous"))

@@ -58,7 +58,8 @@ def post_mortem(heat: Heat, *, every_seconds: float = 1.0) -> PostMortem:
     """The post-mortem of ``heat`` (it needs the exchange's event log, so an in-process heat
     or a market that keeps its events), sampled every ``every_seconds``."""
     to_seconds = 1 / NS_PER_SECOND
-    ledger = Ledger(heat.exchange.instruments, {s: heat.ledger.fees(s) for s in heat.exchange})
+    instruments = [heat.exchange[symbol].instrument for symbol in heat.symbols]
+    ledger = Ledger(instruments, {s: heat.ledger.fees(s) for s in heat.symbols})
     accepted = [
         (e.ts_ns, heat.tender(e.tender_id))
         for e in heat.log
@@ -66,7 +67,8 @@ def post_mortem(heat: Heat, *, every_seconds: float = 1.0) -> PostMortem:
     ]
     happenings = []  # (ts, order, symbol, what)
     trade_rows = []
-    for symbol, book in heat.exchange.items():
+    for symbol in heat.symbols:
+        book = heat.exchange[symbol]
         instrument = book.instrument
         path = heat.value_path[symbol]
         at = 0
@@ -96,7 +98,7 @@ def post_mortem(heat: Heat, *, every_seconds: float = 1.0) -> PostMortem:
         samples.append(heat.end_ns)
     pnl_rows = []
     index = 0
-    value_at = {symbol: 0 for symbol in heat.exchange}
+    value_at = dict.fromkeys(heat.symbols, 0)
     for sample in samples:
         while index < len(happenings) and happenings[index][0] <= sample:
             _, kind, symbol, what = happenings[index]
@@ -112,7 +114,7 @@ def post_mortem(heat: Heat, *, every_seconds: float = 1.0) -> PostMortem:
                     instrument.qty_to_lots(what.qty),
                 )
             index += 1
-        for symbol in heat.exchange:
+        for symbol in heat.symbols:
             path = heat.value_path[symbol]
             while value_at[symbol] + 1 < len(path) and path[value_at[symbol] + 1][0] <= sample:
                 value_at[symbol] += 1

@@ -73,10 +73,10 @@ class CaseSession:
 
     def start(self) -> Heat:
         """Start the next heat (the first, at first) and return it."""
-        if self.ended or len(self.heats) >= self.heat_count:
-            raise InvalidCommandError("the case has no more heats to run")
         if self.heat is not None and self.heat.state != "ended":
             raise InvalidCommandError(f"heat {self.heat.number} is still running")
+        if self.ended or len(self.heats) >= self.heat_count:
+            raise InvalidCommandError("the case has no more heats to run")
         self.clock.reset()
         heat = Heat(
             self.case,

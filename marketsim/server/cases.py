@@ -32,7 +32,7 @@ from marketsim.cases.session import CaseSession
 from marketsim.core.events import Event
 from marketsim.errors import InvalidCommandError, MarketsimError, NotFoundError
 from marketsim.server.errors import status_for
-from marketsim.server.participants import TRADER
+from marketsim.server.participants import ADMIN, TRADER
 from marketsim.wire import case_codec
 from marketsim.wire.v1 import market_pb2 as pb
 
@@ -207,9 +207,13 @@ class CaseHost:
             update.status.CopyFrom(status)
             hub.publish_to_owner(name, CaseNotice(update))
 
-    def state_for(self, name: str) -> pb.CaseUpdate:
-        """Everything ``name`` may see of the current heat: what a reconnecting student needs."""
+    def state_for(self, name: str, *, admin: bool = False) -> pb.CaseUpdate:
+        """Everything ``name`` may see of the current heat: what a reconnecting student needs
+        (and, for an ``admin``, which students follow the case now)."""
         update = pb.CaseUpdate(status=self.status())
+        if admin:
+            online = set(self.service.hub.private_subscribers())
+            update.status.connected.extend(n for n in self.session.participants if n in online)
         heat = self.session.heat
         if heat is not None and name in heat.participants:
             update.news.extend(case_codec.news_to_proto(item) for item in heat.news(name))
@@ -284,8 +288,9 @@ class CaseRpcs:
         return await _answer(context, control)
 
     async def GetCaseState(self, request, context):
-        name = self.caller(context).name  # type: ignore[attr-defined]
-        return await _answer(context, lambda: self._host().state_for(name))
+        caller = self.caller(context)  # type: ignore[attr-defined]
+        admin = caller.role == ADMIN
+        return await _answer(context, lambda: self._host().state_for(caller.name, admin=admin))
 
     async def AnswerTender(self, request, context):
         name = self.caller(context).name  # type: ignore[attr-defined]

@@ -191,6 +191,10 @@ class Hub:
             for subscription in by_owner[owner]:
                 subscription.push(item)
 
+    def private_subscribers(self) -> list[str]:
+        """The owners with a private subscription open now, sorted."""
+        return sorted(self._by_owner)
+
     def publish_to_owner(self, owner: str, item: Any) -> None:
         """Queue ``item`` (not engine events: e.g. a trading case's notice) on ``owner``'s
         private subscriptions only. It needs ``symbol`` and ``events`` like a ``Published``."""

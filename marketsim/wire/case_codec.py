@@ -65,7 +65,8 @@ def scores_to_proto(rows: Iterable[Mapping[str, Any]]) -> pb.CaseScores:
 
 
 def status_from_proto(status: pb.CaseStatus) -> dict[str, Any]:
-    """The status as a dict: case, heat, heat_count, state, ts_ns, seconds_left, phases."""
+    """The status as a dict: case, heat, heat_count, state, ts_ns, seconds_left, phases,
+    connected (admins only)."""
     return {
         "case": status.case_name,
         "heat": status.heat,
@@ -74,6 +75,7 @@ def status_from_proto(status: pb.CaseStatus) -> dict[str, Any]:
         "ts_ns": status.ts_ns,
         "seconds_left": status.seconds_left,
         "phases": dict(status.phases),
+        "connected": list(status.connected),
     }
 
 

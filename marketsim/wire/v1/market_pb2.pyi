@@ -686,7 +686,7 @@ class SetPhaseResponse(_message.Message):
     def __init__(self, events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ...) -> None: ...
 
 class CaseStatus(_message.Message):
-    __slots__ = ("case_name", "heat", "heat_count", "state", "ts_ns", "seconds_left", "phases")
+    __slots__ = ("case_name", "heat", "heat_count", "state", "ts_ns", "seconds_left", "phases", "connected")
     class PhasesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -701,6 +701,7 @@ class CaseStatus(_message.Message):
     TS_NS_FIELD_NUMBER: _ClassVar[int]
     SECONDS_LEFT_FIELD_NUMBER: _ClassVar[int]
     PHASES_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_FIELD_NUMBER: _ClassVar[int]
     case_name: str
     heat: int
     heat_count: int
@@ -708,7 +709,8 @@ class CaseStatus(_message.Message):
     ts_ns: int
     seconds_left: float
     phases: _containers.ScalarMap[str, str]
-    def __init__(self, case_name: _Optional[str] = ..., heat: _Optional[int] = ..., heat_count: _Optional[int] = ..., state: _Optional[str] = ..., ts_ns: _Optional[int] = ..., seconds_left: _Optional[float] = ..., phases: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    connected: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, case_name: _Optional[str] = ..., heat: _Optional[int] = ..., heat_count: _Optional[int] = ..., state: _Optional[str] = ..., ts_ns: _Optional[int] = ..., seconds_left: _Optional[float] = ..., phases: _Optional[_Mapping[str, str]] = ..., connected: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CaseNews(_message.Message):
     __slots__ = ("heat", "ts_ns", "news_id", "text", "symbol")
