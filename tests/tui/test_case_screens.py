@@ -1,5 +1,6 @@
-"""The moderator's screen (``marketsim tui --admin``) driven by keys against a real server:
-the case status, the leaderboard with who is following the case, and the case controls."""
+"""A trading case on the terminal screens, driven by keys against a real server: the
+moderator's (``marketsim tui --admin``: case status, leaderboard, who follows the case,
+controls) and the trader's (news and an open tender under the account, answered by a key)."""
 
 from __future__ import annotations
 
@@ -70,3 +71,47 @@ async def test_the_moderator_sees_the_class_and_runs_the_heats_from_the_keyboard
         await until(pilot, lambda: "over" in shown(app, "case"), "the end")
         await following.aclose()
         await ann.close()
+
+
+TENDER_CASE = """
+name = "offer"
+[[instruments]]
+symbol = "ACME"
+[heats]
+length = 60
+[[news]]
+at = 0.1
+text = "ACME wins a contract"
+[[tenders]]
+at = 0.2
+side = "buy"
+qty = 10
+price = 99.50
+expires = 30
+"""
+
+
+async def test_the_trading_screen_shows_the_case_and_takes_a_tender_with_a_key(make_server):
+    from marketsim.tui.app import TraderApp
+
+    roster, tokens = Roster.create({"prof": "admin", "ann": "trader"})
+    server = await make_server(roster=roster)
+    host = server.service
+    host.load_case(pb.RunCaseRequest(case_toml=TENDER_CASE))
+    host.case_host.control("start")
+    app = TraderApp(server.address, "ACME", client_options={"token": tokens["ann"]})
+
+    def account_panel() -> str:
+        return str(app.query_one("#account", Static).render())
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: "tender 1: buy 10 ACME at 99.5" in account_panel(), "tender")
+        assert "case offer  heat 1/1 running" in account_panel()
+        assert "news (0 s): ACME wins a contract" in account_panel()
+        await pilot.press("t")
+        await until(pilot, lambda: server.ledger.position("ann", "ACME").lots == 10, "accepted")
+        await until(pilot, lambda: "tender 1" not in account_panel(), "the tender answered")
+        await pilot.press("x")
+        await until(
+            pilot, lambda: "no open tender" in str(app.query_one("#message").render()), "refusal"
+        )
