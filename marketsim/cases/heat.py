@@ -163,6 +163,8 @@ class Heat:
             self.market.clear_book(symbol, 0)  # orders left from before the heat
             for name in self.participants:
                 self._cash_at_start[name, symbol] = self.ledger.account(name, symbol).cash
+        if not any(step.at == 0 for step in self.case.schedule):
+            self._set_phase(0, "continuous")  # the schedule's own first step opens it otherwise
         for agent, view, rng, _ in self._agents:
             agent.start(view, rng)
         for index, (agent, view, rng, _) in enumerate(self._agents):
@@ -352,6 +354,7 @@ class Heat:
                 self.log.append(Settled(self.number, ts, name, symbol, to_qty(lots), price, pnl))
             for owner in self.ledger.owners(symbol):  # the bots too: the next heat starts flat
                 self.market.close_position(owner, symbol, ticks)
+        self._set_phase(ts, "halted")  # nothing trades between heats
         self.state = "ended"
         self.log.append(HeatChanged(self.number, ts, "ended", 0.0))
 

@@ -29,6 +29,7 @@ from marketsim.cases.market import CaseMarket
 from marketsim.cases.model import Case
 from marketsim.cases.scoring import score_rows
 from marketsim.cases.session import CaseSession
+from marketsim.core.commands import SetPhase
 from marketsim.core.events import Event
 from marketsim.errors import InvalidCommandError, MarketsimError, NotFoundError
 from marketsim.server.errors import status_for
@@ -84,6 +85,9 @@ class CaseHost:
         self._wake = asyncio.Event()
         service.hub.observers.append(self._observe)
         self._limit_students()
+        for spec in case.instruments:  # nothing trades before the first heat opens
+            if service.exchange[spec.symbol].phase != "halted":
+                market.apply(spec.symbol, SetPhase("halted"), 0)
 
     def _limit_students(self) -> None:
         """The case's limits apply to its students, over their own."""

@@ -15,9 +15,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from marketsim.core.events import BookDelta, Event, Trade
+from marketsim.core.events import AuctionUncrossed, BookDelta, Event, PhaseChanged, Trade
 
 T = TypeVar("T")
+
+#: Events about a whole book, which no owner's private stream carries.
+_OWNERLESS = (PhaseChanged, AuctionUncrossed)
 
 #: Default number of published batches a subscriber may lag behind before it overflows.
 DEFAULT_QUEUE_SIZE = 10_000
@@ -174,7 +177,7 @@ class Hub:
         mine: dict[str, list[Event]] = {}
         for event in events:
             kind = type(event)
-            if kind is BookDelta:
+            if kind is BookDelta or kind in _OWNERLESS:
                 continue
             owners = (
                 (event.maker_owner, event.taker_owner)  # type: ignore[union-attr]

@@ -95,6 +95,8 @@ def test_news_reaches_exactly_its_audience_on_the_private_stream_at_its_time():
 def test_tender_accept_decline_and_expiry_over_the_wire_and_the_scores():
     with served(heats=1) as (market, moderator):
         ann, bob, cat = (market.client(name) for name in ("ann", "bob", "cat"))
+        early = ann.submit("ACME", "buy", 1, 99.00)  # nothing trades before the heat opens
+        assert (early.status, early.reason) == ("rejected", "halted")
         moderator.start()
         tenders = _wait_for(lambda: ann.tenders(), lambda frame: len(frame) == 1)
         assert tenders.loc[0, ["side", "qty", "price", "outcome"]].tolist() == [
@@ -115,6 +117,7 @@ def test_tender_accept_decline_and_expiry_over_the_wire_and_the_scores():
             cat.accept(int(cat.tenders().tender_id[0]))
         _wait_for(moderator.status, lambda status: status["state"] == "over")
         scores = moderator.scores()
+        assert ann.submit("ACME", "buy", 1, 99.00).reason == "halted"  # nor after it
     # ann: 100 bought at 99.00, closed at the value 100.00: +100.00; bob and cat: 0, tied.
     table = scores.set_index("participant")[["pnl", "rank"]].to_dict("index")
     assert table == {
