@@ -30,10 +30,11 @@ from marketsim.cases.events import (
     PhaseSet,
     Settled,
     TenderOffered,
-    TenderResolved,
 )
+from marketsim.cases.fields import EVERYONE, ROLE_PREFIX
 from marketsim.cases.market import CaseMarket
-from marketsim.cases.model import EVERYONE, ROLE_PREFIX, Case, NewsSpec, TenderSpec
+from marketsim.cases.model import Case, NewsSpec, TenderSpec
+from marketsim.cases.tenders import TenderDesk
 from marketsim.cases.value import FundamentalValue
 from marketsim.core.commands import (
     CancelOrder,
@@ -89,8 +90,6 @@ class Heat:
         self._cash_at_start: dict[tuple[str, str], float] = {}
         self._closing_ticks: dict[str, int] = {}
         self._news: dict[str, list[NewsDelivered]] = {name: [] for name in self.participants}
-        self._tenders: dict[int, TenderOffered] = {}
-        self._open_tenders: dict[int, TenderOffered] = {}
         self._timeline: list[tuple[int, int, int, Any]] = []
         self._arrivals = itertools.count()  # ties in the timeline go to what was planned first
 
@@ -120,6 +119,7 @@ class Heat:
         for name in self.participants:  # human students' states, so views and routing agree
             for symbol in self.symbols:
                 self._states[symbol].setdefault(name, AgentState())
+        self.desk = TenderDesk(number, self.market, self._states, self.log)
         self._schedule()
 
     # -- the timeline ---------------------------------------------------------------------------
@@ -190,8 +190,8 @@ class Heat:
             elif kind == _TENDER:
                 self._offer(ts, payload)
             elif kind == _EXPIRY:
-                if payload in self._open_tenders:
-                    self._resolve(payload, "expired", ts)
+                if payload in self.desk.open:
+                    self.desk.resolve(payload, "expired", ts)
             elif kind == _AGENT:
                 self._wake(ts, payload)
             else:
@@ -268,22 +268,9 @@ class Heat:
 
     def _offer(self, ts: int, spec: TenderSpec) -> None:
         instrument = self.exchange[spec.symbol].instrument
-        expires = ts + round(spec.expires * NS_PER_SECOND)
         for name in self.recipients(spec.to):
-            tender = TenderOffered(
-                self.number,
-                ts,
-                len(self._tenders) + 1,
-                name,
-                spec.symbol,
-                spec.side,
-                spec.qty,
-                spec.price,
-                expires,
-            )
-            self._tenders[tender.tender_id] = self._open_tenders[tender.tender_id] = tender
-            self.log.append(tender)
-            self._at(expires, _EXPIRY, tender.tender_id)
+            tender = self.desk.offer(ts, spec, name)
+            self._at(tender.expires_ns, _EXPIRY, tender.tender_id)
             bot = self._student_bot(name)
             if bot is not None:
                 agent, view, rng = bot
@@ -291,7 +278,7 @@ class Heat:
                 price_ticks = instrument.price_to_ticks(spec.price)
                 answer = agent.on_tender(spec.side, price_ticks, view, rng)
                 if answer is not None:
-                    self._resolve(tender.tender_id, _OUTCOMES[answer], ts)
+                    self.desk.resolve(tender.tender_id, _OUTCOMES[answer], ts)
 
     def _student_bot(self, name: str) -> tuple[StudentBot, CaseMarketView, Any] | None:
         for agent, view, rng, is_student in self._agents:
@@ -337,8 +324,8 @@ class Heat:
         return None
 
     def _end(self, ts: int) -> None:
-        for tender_id in sorted(self._open_tenders):
-            self._resolve(tender_id, "expired", ts)
+        for tender_id in sorted(self.desk.open):
+            self.desk.resolve(tender_id, "expired", ts)
         for symbol in self.symbols:
             book = self.exchange[symbol]
             if book.phase == "auction":
@@ -396,55 +383,23 @@ class Heat:
 
     def tenders(self, owner: str, *, open_only: bool = False) -> list[TenderOffered]:
         """The tenders offered to ``owner`` in this heat (only those still open if asked)."""
-        source = self._open_tenders if open_only else self._tenders
-        return [tender for tender in source.values() if tender.owner == owner]
+        return self.desk.of(owner, open_only=open_only)
 
     def tender(self, tender_id: int) -> TenderOffered:
         """The offer of tender ``tender_id``."""
-        try:
-            return self._tenders[tender_id]
-        except KeyError:
-            raise NotFoundError(f"no tender {tender_id!r:.40} in heat {self.number}") from None
+        return self.desk.tender(tender_id)
 
     def outcome(self, tender_id: int) -> str | None:
         """ "accepted", "declined", "expired", or None while the tender is open."""
-        for event in reversed(self.log):
-            if type(event) is TenderResolved and event.tender_id == tender_id:
-                return event.outcome
-        if tender_id not in self._tenders:
-            raise NotFoundError(f"no tender {tender_id!r:.40} in heat {self.number}")
-        return None
+        return self.desk.outcome(tender_id)
 
     def accept(self, owner: str, tender_id: int) -> None:
         """``owner`` takes tender ``tender_id``: the position and cash change at its price."""
-        self._answer(owner, tender_id, "accepted")
+        self.desk.answer(self._participant(owner), tender_id, "accepted", self.now_ns)
 
     def decline(self, owner: str, tender_id: int) -> None:
         """``owner`` turns tender ``tender_id`` down; nothing changes."""
-        self._answer(owner, tender_id, "declined")
-
-    def _answer(self, owner: str, tender_id: int, outcome: str) -> None:
-        self._participant(owner)
-        tender = self._open_tenders.get(tender_id)
-        if tender is None or tender.owner != owner:
-            raise NotFoundError(f"no open tender {tender_id!r:.40} for {owner!r:.40}")
-        now = self.now_ns
-        if now >= tender.expires_ns:
-            self._resolve(tender_id, "expired", tender.expires_ns)
-            raise InvalidCommandError(f"tender {tender_id} expired")
-        self._resolve(tender_id, outcome, now)
-
-    def _resolve(self, tender_id: int, outcome: str, ts: int) -> None:
-        tender = self._open_tenders.pop(tender_id)
-        if outcome == "accepted":
-            instrument = self.exchange[tender.symbol].instrument
-            lots = instrument.qty_to_lots(tender.qty)
-            ticks = instrument.price_to_ticks(tender.price)
-            self.ledger.book_off_exchange(tender.owner, tender.symbol, tender.side, ticks, lots)
-            state = self._states[tender.symbol].get(tender.owner)
-            if state is not None:
-                state.account.fill(tender.side == "buy", ticks, lots, 0)
-        self.log.append(TenderResolved(self.number, ts, tender_id, tender.owner, outcome))
+        self.desk.answer(self._participant(owner), tender_id, "declined", self.now_ns)
 
     # -- results --------------------------------------------------------------------------------
 

@@ -18,29 +18,35 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from marketsim.cases.fields import (
+    EVERYONE,
+    MAX_FILE_BYTES,
+    MAX_HEATS,
+    MAX_INSTRUMENTS,
+    MAX_ITEMS,
+    MAX_NAME,
+    MAX_TEXT,
+    PHASES,
+    SETTLEMENTS,
+    VALUE_PROCESSES,
+    CaseFileError,
+    at_time,
+    audience,
+    check_keys,
+    choice,
+    decimal,
+    list_of,
+    number,
+    seconds,
+    table_of,
+    tables_of,
+    text,
+    whole_number,
+)
 from marketsim.core.ledger import Fees
 from marketsim.core.risk import RiskLimits
 from marketsim.core.types import Instrument, quoted
 from marketsim.errors import InvalidCommandError
-
-#: Bounds on what one case may contain (a case file may come from anyone).
-MAX_FILE_BYTES = 1_000_000
-MAX_INSTRUMENTS = 10
-MAX_HEATS = 50
-MAX_HEAT_SECONDS = 4 * 3600
-MAX_ITEMS = 1000  # news items, tenders, schedule steps and bots, each
-MAX_TEXT = 500
-MAX_NAME = 64
-
-PHASES = ("auction", "continuous", "halted")
-VALUE_PROCESSES = ("random_walk", "mean_reversion", "jumps")
-SETTLEMENTS = ("value", "close")
-EVERYONE = "all"
-ROLE_PREFIX = "role:"
-
-
-class CaseFileError(InvalidCommandError):
-    """A case file that cannot be read or breaks a rule; the message names the field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,26 +202,26 @@ CASE_KEYS = {
 
 
 def _parse_case(data: dict[str, Any], default_name: str) -> Case:
-    _only(data, CASE_KEYS, "the case")
+    check_keys(data, CASE_KEYS, "the case")
     instruments = tuple(
         _instrument(item, f"instruments[{i}]")
-        for i, item in enumerate(_tables(data, "instruments", required=True))
+        for i, item in enumerate(tables_of(data, "instruments", required=True))
     )
     if len(instruments) > MAX_INSTRUMENTS:
         raise CaseFileError(f"a case lists at most {MAX_INSTRUMENTS} instruments")
     symbols = [spec.symbol for spec in instruments]
     if len(set(symbols)) != len(symbols):
         raise CaseFileError("instruments: a symbol is listed twice")
-    heats = _table(data, "heats")
-    _only(heats, {"count", "length", "seed", "seeds"}, "heats")
-    count = _int(heats.get("count", 1), "heats.count", 1, MAX_HEATS)
-    length = _seconds(heats.get("length", 300), "heats.length", minimum=1)
+    heats = table_of(data, "heats")
+    check_keys(heats, {"count", "length", "seed", "seeds"}, "heats")
+    count = whole_number(heats.get("count", 1), "heats.count", 1, MAX_HEATS)
+    length = seconds(heats.get("length", 300), "heats.length", minimum=1)
     if "seeds" in heats:
-        seeds = tuple(_int(s, "heats.seeds", 0, 2**63 - 1) for s in _list(heats, "seeds"))
+        seeds = tuple(whole_number(s, "heats.seeds", 0, 2**63 - 1) for s in list_of(heats, "seeds"))
         if len(seeds) != count:
             raise CaseFileError(f"heats.seeds has {len(seeds)} seeds for {count} heats")
     else:
-        first = _int(heats.get("seed", 1), "heats.seed", 0, 2**63 - MAX_HEATS)
+        first = whole_number(heats.get("seed", 1), "heats.seed", 0, 2**63 - MAX_HEATS)
         seeds = tuple(range(first, first + count))
 
     def symbol_of(item: dict, where: str, required: bool) -> str | None:
@@ -227,33 +233,33 @@ def _parse_case(data: dict[str, Any], default_name: str) -> Case:
         return symbol
 
     schedule = []
-    for i, item in enumerate(_tables(data, "schedule")):
+    for i, item in enumerate(tables_of(data, "schedule")):
         where = f"schedule[{i}]"
-        _only(item, {"at", "phase"}, where)
-        phase = _choice(item.get("phase"), PHASES, f"{where}.phase")
-        schedule.append(PhaseStep(_at(item, where, length), phase))
+        check_keys(item, {"at", "phase"}, where)
+        phase = choice(item.get("phase"), PHASES, f"{where}.phase")
+        schedule.append(PhaseStep(at_time(item, where, length), phase))
     news = []
-    for i, item in enumerate(_tables(data, "news")):
+    for i, item in enumerate(tables_of(data, "news")):
         where = f"news[{i}]"
-        _only(item, {"at", "text", "to", "symbol", "shock"}, where)
+        check_keys(item, {"at", "text", "to", "symbol", "shock"}, where)
         shock = item.get("shock")
         news.append(
             NewsSpec(
-                _at(item, where, length),
-                _text(item.get("text"), f"{where}.text", MAX_TEXT),
-                _audience(item.get("to", [EVERYONE]), f"{where}.to"),
+                at_time(item, where, length),
+                text(item.get("text"), f"{where}.text", MAX_TEXT),
+                audience(item.get("to", [EVERYONE]), f"{where}.to"),
                 symbol_of(item, where, required=shock is not None),
-                None if shock is None else _decimal(shock, f"{where}.shock", signed=True),
+                None if shock is None else decimal(shock, f"{where}.shock", signed=True),
             )
         )
     tenders = []
-    for i, item in enumerate(_tables(data, "tenders")):
+    for i, item in enumerate(tables_of(data, "tenders")):
         where = f"tenders[{i}]"
-        _only(item, {"at", "to", "symbol", "side", "qty", "price", "expires"}, where)
+        check_keys(item, {"at", "to", "symbol", "side", "qty", "price", "expires"}, where)
         symbol = symbol_of(item, where, required=True)
         instrument = instruments[symbols.index(symbol)].instrument  # type: ignore[arg-type]
-        qty = _decimal(item.get("qty"), f"{where}.qty")
-        price = _decimal(item.get("price"), f"{where}.price")
+        qty = decimal(item.get("qty"), f"{where}.qty")
+        price = decimal(item.get("price"), f"{where}.price")
         try:  # on the grid and positive
             instrument.qty_to_lots(qty, f"{where}.qty")
             instrument.price_to_ticks(price, f"{where}.price")
@@ -261,27 +267,27 @@ def _parse_case(data: dict[str, Any], default_name: str) -> Case:
             raise CaseFileError(str(exc)) from None
         tenders.append(
             TenderSpec(
-                _at(item, where, length),
-                _audience(item.get("to", [EVERYONE]), f"{where}.to"),
+                at_time(item, where, length),
+                audience(item.get("to", [EVERYONE]), f"{where}.to"),
                 symbol,  # type: ignore[arg-type]
-                _choice(item.get("side"), ("buy", "sell"), f"{where}.side"),
+                choice(item.get("side"), ("buy", "sell"), f"{where}.side"),
                 qty,
                 price,
-                _seconds(item.get("expires", 20), f"{where}.expires", minimum=0.001),
+                seconds(item.get("expires", 20), f"{where}.expires", minimum=0.001),
             )
         )
     bots = []
-    for i, item in enumerate(_tables(data, "bots")):
+    for i, item in enumerate(tables_of(data, "bots")):
         where = f"bots[{i}]"
-        _only(item, {"agent", "name", "symbol", "params"}, where)
+        check_keys(item, {"agent", "name", "symbol", "params"}, where)
         params = item.get("params", {})
         if not isinstance(params, dict):
             raise CaseFileError(f"{where}.params must be a table")
-        agent = _text(item.get("agent"), f"{where}.agent", MAX_NAME)
+        agent = text(item.get("agent"), f"{where}.agent", MAX_NAME)
         bots.append(
             BotSpec(
                 agent,
-                _text(item.get("name", f"bot{i + 1}"), f"{where}.name", MAX_NAME),
+                text(item.get("name", f"bot{i + 1}"), f"{where}.name", MAX_NAME),
                 symbol_of(item, where, required=True),  # type: ignore[arg-type]
                 tuple(sorted(params.items())),
             )
@@ -293,25 +299,25 @@ def _parse_case(data: dict[str, Any], default_name: str) -> Case:
         if len(items) > MAX_ITEMS:
             raise CaseFileError(f"a case has at most {MAX_ITEMS} {key} entries")
     try:
-        limits = RiskLimits.from_mapping(_table(data, "limits"))
-        fees_table = _table(data, "fees")
+        limits = RiskLimits.from_mapping(table_of(data, "limits"))
+        fees_table = table_of(data, "fees")
         for symbol in fees_table:
             if symbol not in symbols:
                 raise CaseFileError(f"fees: {quoted(symbol, 40)} is not listed")
-        fees = tuple((s, Fees.of(_table(fees_table, s))) for s in symbols if s in fees_table)
+        fees = tuple((s, Fees.of(table_of(fees_table, s))) for s in symbols if s in fees_table)
     except CaseFileError:
         raise
     except InvalidCommandError as exc:
         raise CaseFileError(str(exc)) from None
-    settlement_table = _table(data, "settlement")
-    _only(settlement_table, {"price"}, "settlement")
-    settlement = _choice(settlement_table.get("price", "value"), SETTLEMENTS, "settlement.price")
-    teaching = _table(data, "teaching")
-    _only(teaching, {"note", "ask"}, "teaching")
-    questions = tuple(_text(q, "teaching.ask", MAX_TEXT) for q in teaching.get("ask", []))
+    settlement_table = table_of(data, "settlement")
+    check_keys(settlement_table, {"price"}, "settlement")
+    settlement = choice(settlement_table.get("price", "value"), SETTLEMENTS, "settlement.price")
+    teaching = table_of(data, "teaching")
+    check_keys(teaching, {"note", "ask"}, "teaching")
+    questions = tuple(text(q, "teaching.ask", MAX_TEXT) for q in teaching.get("ask", []))
     return Case(
-        name=_text(data.get("name", default_name), "name", MAX_NAME),
-        title=_text(data.get("title", default_name), "title", MAX_TEXT),
+        name=text(data.get("name", default_name), "name", MAX_NAME),
+        title=text(data.get("title", default_name), "title", MAX_TEXT),
         instruments=instruments,
         heat_count=count,
         heat_seconds=length,
@@ -323,7 +329,7 @@ def _parse_case(data: dict[str, Any], default_name: str) -> Case:
         limits=limits,
         fees=fees,
         settlement=settlement,
-        teaching_note=_text(teaching.get("note", ""), "teaching.note", 4 * MAX_TEXT, empty=True),
+        teaching_note=text(teaching.get("note", ""), "teaching.note", 4 * MAX_TEXT, empty=True),
         questions=questions,
     )
 
@@ -331,10 +337,10 @@ def _parse_case(data: dict[str, Any], default_name: str) -> Case:
 def _instrument(item: Any, where: str) -> InstrumentSpec:
     if not isinstance(item, dict):
         raise CaseFileError(f"{where} must be a table")
-    _only(item, {"symbol", "tick", "lot", "start_price", "value"}, where)
+    check_keys(item, {"symbol", "tick", "lot", "start_price", "value"}, where)
     try:
         instrument = Instrument(item.get("symbol"), item.get("tick", "0.01"), item.get("lot", 1))
-        start = _decimal(item.get("start_price", 100), f"{where}.start_price")
+        start = decimal(item.get("start_price", 100), f"{where}.start_price")
         instrument.price_to_ticks(start, f"{where}.start_price")
     except CaseFileError:
         raise
@@ -343,102 +349,19 @@ def _instrument(item: Any, where: str) -> InstrumentSpec:
     value = item.get("value", {})
     if not isinstance(value, dict):
         raise CaseFileError(f"{where}.value must be a table")
-    _only(value, {"process", "every", "sigma", "kappa", "jump_rate", "jump_size"}, f"{where}.value")
+    check_keys(
+        value, {"process", "every", "sigma", "kappa", "jump_rate", "jump_size"}, f"{where}.value"
+    )
     process = ValueProcess(
-        _choice(value.get("process", "random_walk"), VALUE_PROCESSES, f"{where}.value.process"),
-        _seconds(value.get("every", 1.0), f"{where}.value.every", minimum=0.01),
+        choice(value.get("process", "random_walk"), VALUE_PROCESSES, f"{where}.value.process"),
+        seconds(value.get("every", 1.0), f"{where}.value.every", minimum=0.01),
         *(
-            _number(value.get(key, 0.0), f"{where}.value.{key}", 0.0, upper)
+            number(value.get(key, 0.0), f"{where}.value.{key}", 0.0, upper)
             for key, upper in (("sigma", 1e6), ("kappa", 1.0), ("jump_rate", 100.0))
         ),
-        _number(value.get("jump_size", 0.0), f"{where}.value.jump_size", 0.0, 1e6),
+        number(value.get("jump_size", 0.0), f"{where}.value.jump_size", 0.0, 1e6),
     )
     return InstrumentSpec(instrument, start, process)
-
-
-def _only(table: dict, allowed: set[str], where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise CaseFileError(
-            f"{where}: unknown key {quoted(unknown[0], 40)}; known: {', '.join(sorted(allowed))}"
-        )
-
-
-def _table(data: dict, key: str) -> dict:
-    value = data.get(key, {})
-    if not isinstance(value, dict):
-        raise CaseFileError(f"{key} must be a table")
-    return value
-
-
-def _list(data: dict, key: str) -> list:
-    value = data.get(key, [])
-    if not isinstance(value, list) or len(value) > MAX_ITEMS:
-        raise CaseFileError(f"{key} must be a list of at most {MAX_ITEMS} entries")
-    return value
-
-
-def _tables(data: dict, key: str, required: bool = False) -> list[dict]:
-    items = _list(data, key)
-    if required and not items:
-        raise CaseFileError(f"a case needs at least one entry in {key}")
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise CaseFileError(f"{key}[{i}] must be a table")
-    return items
-
-
-def _number(value: Any, where: str, lower: float, upper: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not lower <= value <= upper:
-        raise CaseFileError(f"{where} must be a number in [{lower}, {upper}], got {quoted(value)}")
-    return float(value)
-
-
-def _seconds(value: Any, where: str, minimum: float = 0.0) -> float:
-    return _number(value, where, minimum, MAX_HEAT_SECONDS)
-
-
-def _at(item: dict, where: str, heat_seconds: float) -> float:
-    return _number(item.get("at"), f"{where}.at", 0.0, heat_seconds)
-
-
-def _int(value: Any, where: str, lower: int, upper: int) -> int:
-    if type(value) is not int or not lower <= value <= upper:
-        raise CaseFileError(f"{where} must be a whole number in [{lower}, {upper}]")
-    return value
-
-
-def _decimal(value: Any, where: str, signed: bool = False) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise CaseFileError(f"{where} must be a number, got {quoted(value)}")
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        raise CaseFileError(f"{where} must be a number, got {quoted(value)}") from None
-    if not number.is_finite() or abs(number) > Decimal(10) ** 9 or (not signed and number <= 0):
-        kind = "a finite number" if signed else "a positive number"
-        raise CaseFileError(f"{where} must be {kind} below 1e9, got {quoted(value)}")
-    return number
-
-
-def _text(value: Any, where: str, limit: int, empty: bool = False) -> str:
-    if not isinstance(value, str) or len(value) > limit or (not empty and not value.strip()):
-        raise CaseFileError(f"{where} must be a non-empty string of at most {limit} characters")
-    return value
-
-
-def _choice(value: Any, choices: tuple[str, ...], where: str) -> str:
-    if value not in choices:
-        raise CaseFileError(f"{where} must be one of {', '.join(choices)}, got {quoted(value)}")
-    return value
-
-
-def _audience(value: Any, where: str) -> tuple[str, ...]:
-    """``to``: "all", or a list of participant names and "role:NAME" entries."""
-    entries = [value] if isinstance(value, str) else value
-    if not isinstance(entries, list) or not entries or len(entries) > MAX_ITEMS:
-        raise CaseFileError(f"{where} must be 'all' or a list of names and 'role:NAME' entries")
-    return tuple(_text(entry, where, MAX_NAME) for entry in entries)
 
 
 __all__ = [

@@ -3,7 +3,8 @@
 import pytest
 
 from marketsim import cases
-from marketsim.cases.model import MAX_HEATS, Case, CaseFileError
+from marketsim.cases.fields import MAX_HEATS
+from marketsim.cases.model import Case, CaseFileError
 from marketsim.cases.plan import check
 
 MINIMAL = """
