@@ -114,3 +114,29 @@ def audience(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(entries, list) or not entries or len(entries) > MAX_ITEMS:
         raise CaseFileError(f"{where} must be 'all' or a list of names and 'role:NAME' entries")
     return tuple(text(entry, where, MAX_NAME) for entry in entries)
+
+
+#: Bounds on automated traders' parameters, so that a case cannot ask for a bot that wakes a
+#: billion times a second or draws gigabytes of random numbers at once.
+MAX_BOT_NUMBER = 1e6
+MIN_BOT_INTERVAL = 0.01  # seconds
+MAX_BOT_RATE = 1000.0  # events per second (per tick, per side or per order)
+MAX_BOT_BLOCK = 100_000
+
+
+def bot_param(name: str, value: Any, where: str) -> Any:
+    """One parameter of a bot, within bounds: a bool, a number, a short string, or a pair."""
+    label = f"{where}.{quoted(name, 40)}"
+    if isinstance(value, bool) or (isinstance(value, str) and len(value) <= MAX_NAME):
+        return value
+    if isinstance(value, list) and len(value) == 2:
+        return [bot_param(name, item, where) for item in value]
+    if not isinstance(value, int | float) or not abs(value) <= MAX_BOT_NUMBER:
+        raise CaseFileError(f"{label} must be a number within +-{MAX_BOT_NUMBER:g}")
+    if name == "interval" and value < MIN_BOT_INTERVAL:
+        raise CaseFileError(f"{label} must be at least {MIN_BOT_INTERVAL} s")
+    if name.endswith("_rate") and value > MAX_BOT_RATE:
+        raise CaseFileError(f"{label} must be at most {MAX_BOT_RATE:g} per second")
+    if name == "block" and value > MAX_BOT_BLOCK:
+        raise CaseFileError(f"{label} must be at most {MAX_BOT_BLOCK}")
+    return value

@@ -93,6 +93,9 @@ class Heat:
         self._timeline: list[tuple[int, int, int, Any]] = []
         self._arrivals = itertools.count()  # ties in the timeline go to what was planned first
 
+        clash = sorted({spec.name for spec in case.bots} & set(self.participants))
+        if clash:
+            raise InvalidCommandError(f"bot {clash[0]!r:.40} has a participant's name")
         bots = [(build_bot(spec, case.instrument(spec.symbol)), spec.symbol) for spec in case.bots]
         first = case.instruments[0].symbol
         students = dict(students or {})

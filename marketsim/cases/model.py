@@ -32,6 +32,7 @@ from marketsim.cases.fields import (
     CaseFileError,
     at_time,
     audience,
+    bot_param,
     check_keys,
     choice,
     decimal,
@@ -289,7 +290,10 @@ def _parse_case(data: dict[str, Any], default_name: str) -> Case:
                 agent,
                 text(item.get("name", f"bot{i + 1}"), f"{where}.name", MAX_NAME),
                 symbol_of(item, where, required=True),  # type: ignore[arg-type]
-                tuple(sorted(params.items())),
+                tuple(
+                    (key, bot_param(key, value, f"{where}.params"))
+                    for key, value in sorted(params.items())
+                ),
             )
         )
     bot_names = [bot.name for bot in bots]

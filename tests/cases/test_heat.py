@@ -179,3 +179,9 @@ def test_the_moderator_can_end_a_heat_early_and_start_the_next():
     assert session.ended and list(session.scores()["heat"].unique()) == [1, 2]
     with pytest.raises(InvalidCommandError, match="no more heats"):
         session.start()
+
+
+def test_a_bot_may_not_take_a_participants_name():
+    text = CLASSROOM + '[[bots]]\nagent = "NoiseTrader"\nname = "ann"\n'
+    with pytest.raises(InvalidCommandError, match="participant's name"):
+        Heat(Case.from_toml(text), 1, PARTICIPANTS)
