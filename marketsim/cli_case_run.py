@@ -52,7 +52,9 @@ async def _run(args: argparse.Namespace) -> None:
     case = cases.load(args.case)
     roster = Roster.load(args.participants)
     options = cases.launch_options(case)
-    server = MarketServer(Exchange(options["symbols"]), roster=roster, fees=options["fees"])
+    # No in-memory event log, as with `serve`: a class runs for hours and nothing reads it.
+    exchange = Exchange(options["symbols"], keep_events=False)
+    server = MarketServer(exchange, roster=roster, fees=options["fees"])
     address = await server.start(args.host, args.port)
     try:
         request = pb.RunCaseRequest(

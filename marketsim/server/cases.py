@@ -82,7 +82,6 @@ class CaseHost:
         self._next_status_ns = 0
         self._applying = False
         self._task: asyncio.Task | None = None
-        self._wake = asyncio.Event()
         service.hub.observers.append(self._observe)
         self._limit_students()
         for spec in case.instruments:  # nothing trades before the first heat opens
@@ -127,7 +126,6 @@ class CaseHost:
         self._announce()
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._drive())
-        self._wake.set()
 
     async def _drive(self) -> None:
         """Follow the running heat's timeline until it ends."""
@@ -144,9 +142,8 @@ class CaseHost:
                 continue
             wait = (due - heat.now_ns) / NS_PER_SECOND / session.clock.speed  # type: ignore[union-attr]
             if wait > 0 or session.clock.paused:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), min(max(wait, 0.0), 0.05))
+                # Short naps: a pause, or a heat ended by the moderator, is seen within 50 ms.
+                await asyncio.sleep(min(max(wait, 0.0), 0.05))
                 continue
             self._advance(heat, heat.now_ns)
         self._announce()
@@ -186,6 +183,8 @@ class CaseHost:
         heat = self.session.heat
         if heat is None:
             return
+        if len(heat.log) == self._seen and heat.now_ns < self._next_status_ns:
+            return  # nothing new, and the time left was sent a moment ago
         new, self._seen = heat.log[self._seen :], len(heat.log)
         updates: dict[str, pb.CaseUpdate] = {}
         status = self.status()
