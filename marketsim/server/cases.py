@@ -145,7 +145,10 @@ class CaseHost:
                 # Short naps: a pause, or a heat ended by the moderator, is seen within 50 ms.
                 await asyncio.sleep(min(max(wait, 0.0), 0.05))
                 continue
-            self._advance(heat, heat.now_ns)
+            # One moment at a time, letting orders in between: after the loop was held up,
+            # a backlog of bot wake-ups must not hold up order entry in turn.
+            self._advance(heat, due)
+            await asyncio.sleep(0)
         self._announce()
 
     def _advance(self, heat, until_ns: int) -> None:
