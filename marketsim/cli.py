@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from marketsim import __version__
+from marketsim.cli_case import add_case_command
 from marketsim.cli_journal import add_journal_command, add_journal_options
 from marketsim.cli_sweep import add_sweep_command
 from marketsim.core import Instrument
@@ -529,6 +530,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_data_commands(commands)
     add_sweep_command(commands)
     add_journal_command(commands)
+    add_case_command(commands)
     return parser
 
 

@@ -24,6 +24,7 @@ from typing import Literal
 
 from marketsim import runtime
 from marketsim.client import AsyncMarketClient, MarketClient
+from marketsim.client.cases import CaseControl
 from marketsim.core import Instrument
 from marketsim.errors import InvalidCommandError, MarketUnavailableError
 from marketsim.journal.writer import FsyncPolicy
@@ -87,6 +88,28 @@ class Market:
                 f"this market knows no token for {owner!r:.70}; tokens known: {known}"
             )
         return {**keywords, "token": self.tokens[owner]}
+
+    def run_case(
+        self,
+        case: object,
+        *,
+        admin: str | None = None,
+        clock: str = "real",
+        speed: float = 1.0,
+        heats: int | None = None,
+    ) -> CaseControl:
+        """Load a trading case (a built-in name, a path or TOML text) for the participants;
+        return the moderator's ``CaseControl`` (``.start()``, ``.pause()``, ``.scores()``...).
+
+        It acts as ``admin`` (default: the first admin this market has a token for).
+        """
+        if admin is None:
+            roster = self._config.roster
+            admins = [p.name for p in roster or () if p.role == "admin" and p.name in self.tokens]
+            if not admins:
+                raise InvalidCommandError("run_case needs an admin participant with a token")
+            admin = admins[0]
+        return self.client(admin).run_case(case, clock=clock, speed=speed, heats=heats)
 
     def client(self, owner: str = "", timeout: float = 10.0) -> MarketClient:
         """A blocking client of this market acting for ``owner`` (with participants: with that

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 import grpc
 from tqdm.auto import tqdm
 
+from marketsim.client.cases import AsyncCaseMethods
 from marketsim.client.recorder import Recorder
 from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch, LocalBook
 from marketsim.core import AuctionResult, Fill, Instrument, OrderResult
@@ -43,7 +44,7 @@ def _raise_for(error: grpc.aio.AioRpcError) -> None:
     raise exception_for(error.code(), error.details() or "") from None
 
 
-class AsyncMarketClient:
+class AsyncMarketClient(AsyncCaseMethods):
     """Talk to a marketsim server at ``address`` ("host:port").
 
     A market with participants knows you by ``token`` (sent as ``authorization: Bearer``

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar, overload
 
 from marketsim import runtime
 from marketsim.client.aio import AsyncMarketClient, Identity, OrderSpec, PrivateUpdate
+from marketsim.client.cases import CaseMethods
 from marketsim.client.recorder import Recorder
 from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch
 from marketsim.core import AuctionResult, Fill, Instrument, OrderResult
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class MarketClient:
+class MarketClient(CaseMethods):
     """Blocking client of a marketsim server; same methods as ``AsyncMarketClient``.
 
     ``timeout`` bounds each call (streams wait for their next item without a deadline).

@@ -335,6 +335,24 @@ class Ledger:
                     position.reduce(event.order_id, None)  # type: ignore[union-attr]
                     position.open(event.order_id, event.side, event.qty_lots)  # type: ignore[union-attr]
 
+    def book_off_exchange(
+        self, owner: str, symbol: str, side: str, price_ticks: int, lots: int
+    ) -> None:
+        """Book a trade made away from the book, such as a tender offer accepted from the
+        house: ``owner`` buys or sells (``side``) ``lots`` at ``price_ticks``, without fees.
+        The counterparty keeps no account here, so cash and positions no longer sum to zero.
+        """
+        if side not in ("buy", "sell"):
+            raise InvalidCommandError(f"side must be 'buy' or 'sell', got {side!r:.40}")
+        if type(lots) is not int or lots < 1 or type(price_ticks) is not int or price_ticks < 1:
+            raise InvalidCommandError("an off-exchange trade needs positive int lots and ticks")
+        grid = self._grid(symbol)
+        positions = self._positions[grid.instrument.symbol]
+        position = positions.get(owner)
+        if position is None:
+            position = positions[owner] = Position()
+        position.fill(side == "buy", price_ticks * grid.scale, lots, 0)
+
     @staticmethod
     def _open(positions: dict[str, Position], event, lots: int) -> None:
         position = positions.get(event.owner)

@@ -60,6 +60,11 @@ METHOD_ROLES: Final = {
     "AddInstrument": ADMIN,
     "GetLeaderboard": ADMIN,
     "SetPhase": ADMIN,
+    "GetCaseState": VIEWER,
+    "AnswerTender": TRADER,
+    "RunCase": ADMIN,
+    "ControlCase": ADMIN,
+    "GetCaseScores": ADMIN,
 }
 
 Metadata = Iterable[tuple[str, str | bytes]]

@@ -7,7 +7,7 @@ breach is a market outcome, a rejected order with reason ``risk_<limit>``.
 
 from __future__ import annotations
 
-from marketsim.core import OrderBook
+from marketsim.core import Instrument, OrderBook
 from marketsim.core.commands import Command, ReplaceOrder, SubmitOrder
 from marketsim.core.ledger import Ledger
 from marketsim.core.risk import LotLimits, RiskLimits
@@ -68,6 +68,11 @@ class Gateway:
                 f"(bursts of {participant.rate.burst}) reached; retry in {wait:.3f} s",
                 wait,
             )
+
+    def set_limits(self, name: str, instrument: Instrument, limits: RiskLimits) -> None:
+        """Check ``name``'s orders in ``instrument`` against ``limits`` from now on, instead of
+        the limits of the participants file (a trading case sets its own)."""
+        self._lot_limits[name, instrument.symbol] = limits.in_lots(instrument)
 
     def risk_reason(
         self, participant: Participant, book: OrderBook, command: Command

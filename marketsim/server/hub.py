@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from marketsim.core.events import BookDelta, Event, Trade
+from marketsim.core.events import AuctionUncrossed, BookDelta, Event, PhaseChanged, Trade
 
 T = TypeVar("T")
+
+#: Events about a whole book, which no owner's private stream carries.
+_OWNERLESS = (PhaseChanged, AuctionUncrossed)
 
 #: Default number of published batches a subscriber may lag behind before it overflows.
 DEFAULT_QUEUE_SIZE = 10_000
@@ -118,6 +121,9 @@ class Hub:
         self.queue_size = queue_size
         self._by_symbol: dict[str | None, set[Subscription]] = {}
         self._by_owner: dict[str, set[Subscription]] = {}
+        #: Called with every publication before it is fanned out (e.g. a trading case's bots
+        #: must see the fills of orders they have resting).
+        self.observers: list[Callable[[str, list[Event]], None]] = []
 
     def subscribe(self, symbol: str | None) -> Subscription:
         """A new subscription to one instrument, or to all of them when ``symbol`` is None."""
@@ -152,6 +158,8 @@ class Hub:
         """Hand ``events`` (one or more complete batches of ``symbol``) to its subscribers."""
         if not events:
             return
+        for observe in self.observers:
+            observe(symbol, events)
         if self._by_owner:
             self._publish_private(symbol, events)
         specific = self._by_symbol.get(symbol)
@@ -169,7 +177,7 @@ class Hub:
         mine: dict[str, list[Event]] = {}
         for event in events:
             kind = type(event)
-            if kind is BookDelta:
+            if kind is BookDelta or kind in _OWNERLESS:
                 continue
             owners = (
                 (event.maker_owner, event.taker_owner)  # type: ignore[union-attr]
@@ -185,6 +193,16 @@ class Hub:
             item = Published(symbol, batch)
             for subscription in by_owner[owner]:
                 subscription.push(item)
+
+    def private_subscribers(self) -> list[str]:
+        """The owners with a private subscription open now, sorted."""
+        return sorted(self._by_owner)
+
+    def publish_to_owner(self, owner: str, item: Any) -> None:
+        """Queue ``item`` (not engine events: e.g. a trading case's notice) on ``owner``'s
+        private subscriptions only. It needs ``symbol`` and ``events`` like a ``Published``."""
+        for subscription in self._by_owner.get(owner, ()):
+            subscription.push(item)
 
     def close(self) -> None:
         """End every subscription (server shutdown)."""

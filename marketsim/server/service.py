@@ -22,6 +22,7 @@ from marketsim.core.types import quoted
 from marketsim.errors import InvalidCommandError, MarketsimError, RateLimitError, UnknownSymbolError
 from marketsim.server import accounts, encoding
 from marketsim.server.auth import Gate
+from marketsim.server.cases import CaseNotice, CaseRpcs
 from marketsim.server.durability import Journal
 from marketsim.server.errors import status_for
 from marketsim.server.gateway import Gateway
@@ -42,7 +43,7 @@ RETRY_AFTER_KEY = "retry-after-ms"
 MAX_CLIENT_ORDER_ID_BYTES = 64
 
 
-class MarketService(pb_grpc.MarketServiceServicer):
+class MarketService(CaseRpcs, pb_grpc.MarketServiceServicer):
     """``marketsim.wire.v1.MarketService`` over a market and a fan-out ``Hub``.
 
     ``market`` is an ``Exchange`` (the service keeps its accounts in a new ``Ledger``) or a
@@ -248,6 +249,9 @@ class MarketService(pb_grpc.MarketServiceServicer):
                         "behind; resubscribe and read your account and orders again",
                     )
                 for item in items:
+                    if type(item) is CaseNotice:
+                        yield pb.PrivateUpdate(case_update=item.update)
+                        continue
                     update = pb.PrivateUpdate(symbol=item.symbol)
                     codec.append_events(update.events, item.events)
                     codec.remove_owners(update.events, keep=owner)

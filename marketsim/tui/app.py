@@ -54,6 +54,7 @@ class TraderApp(App[None]):
     .wide #chart { height: 14; }
     .wide #orders { height: 8; }
     .wide #ladder { width: 56; }
+    .case #account { height: 6; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "new_order('buy')", "Buy"),
@@ -62,6 +63,8 @@ class TraderApp(App[None]):
         Binding("c", "cancel_order", "Cancel"),
         Binding("o", "focus_orders", "Orders", show=False),
         Binding("i", "instruments", "Instrument"),
+        Binding("t", "answer_tender(True)", "Accept tender", show=False),
+        Binding("x", "answer_tender(False)", "Decline tender", show=False),
         Binding("escape", "leave_ticket", "Leave ticket", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
@@ -154,9 +157,12 @@ class TraderApp(App[None]):
         tape.update(render.tape(picture, tape.content_size.height))
         chart = self.query_one("#chart", Static)
         chart.update(render.chart(picture, chart.content_size.width, chart.content_size.height))
-        self.query_one("#account", Static).update(
-            render.account(self.feed.account, self.feed.account_note)
-        )
+        account = render.account(self.feed.account, self.feed.account_note)
+        case = self.feed.case
+        self.screen.set_class(case is not None, "case")
+        if case is not None:
+            account = Text("\n").join([account, render.case(case)])
+        self.query_one("#account", Static).update(account)
         self.query_one("#status", Static).update(render.status(picture, picture.seq))
         self._draw_orders(picture)
         symbol_input = self.query_one("#ticket-symbol", Input)
@@ -242,6 +248,23 @@ class TraderApp(App[None]):
 
     def action_leave_ticket(self) -> None:
         self.action_focus_orders()
+
+    async def action_answer_tender(self, accept: bool) -> None:
+        """Accept or decline the open tender the account panel shows."""
+        case, client = self.feed.case, self.feed.client
+        open_tenders = [t for t in case.tenders if t["outcome"] == "open"] if case else []
+        if not open_tenders or client is None:
+            self.say("no open tender", error=True)
+            return
+        tender_id = open_tenders[0]["tender_id"]
+        try:
+            tender = await (client.accept if accept else client.decline)(tender_id)
+        except MarketsimError as error:
+            self.say(f"tender {tender_id}: {error}", error=True)
+            return
+        self.say(f"tender {tender_id}: {tender['outcome']}")
+        self.feed.case = await client.case_state()
+        self.state.version += 1
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

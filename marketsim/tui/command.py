@@ -20,6 +20,12 @@ def client_options(token: str | None, tls: bool) -> dict[str, Any]:
 def _run(args: argparse.Namespace) -> None:
     from marketsim.tui import tui
 
+    if args.admin:
+        from marketsim.tui.moderator import ModeratorApp
+
+        options = client_options(args.token, args.tls)
+        ModeratorApp(args.address, owner=args.owner, client_options=options).run()
+        return
     tui(
         symbol=args.symbol,
         address=args.address,
@@ -50,4 +56,10 @@ def add_tui_command(commands: Any, *, address: str, owner: str) -> None:
         help="bearer token for servers that check participants (default $MARKETSIM_TOKEN)",
     )
     tui.add_argument("--tls", action="store_true", help="connect with TLS")
+    tui.add_argument(
+        "--admin",
+        action="store_true",
+        help="the moderator's screen of a trading case: leaderboard, who is connected, "
+        "case controls",
+    )
     tui.set_defaults(run=_run)

@@ -61,6 +61,8 @@ class MarketFeed:
         self.client: AsyncMarketClient | None = None
         self.account: Any = None
         self.account_note = "connecting"
+        #: The trading case as this user sees it (a ``CaseUpdate``), None without one.
+        self.case: Any = None
 
     def new_client(self) -> AsyncMarketClient:
         """A client for this feed's server and user."""
@@ -128,12 +130,17 @@ class MarketFeed:
             await client.close()
 
     async def _poll_account(self, client: AsyncMarketClient, symbol: str) -> None:
-        """Refresh ``self.account`` every ``ACCOUNT_SECONDS`` while connected."""
+        """Refresh ``self.account`` (and ``self.case``) every ``ACCOUNT_SECONDS`` while
+        connected."""
         while True:
             try:
                 self.account = await client.account(symbol)
                 self.account_note = ""
             except (grpc.aio.AioRpcError, MarketsimError) as error:
                 self.account, self.account_note = None, f"account: {_short(error)}"
+            try:
+                self.case = await client.case_state()
+            except (grpc.aio.AioRpcError, MarketsimError):
+                self.case = None  # no case on this market (or none this user may see)
             self.state.version += 1
             await asyncio.sleep(ACCOUNT_SECONDS)

@@ -146,6 +146,30 @@ def account(value: Any, note: str) -> Text:
     return Text("  ".join(parts), no_wrap=False)
 
 
+def case(update: Any) -> Text:
+    """A trading case in three lines: the heat, the latest news, the open tender (if any)."""
+    status = update.status
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"case {status['case']}", style="bold")
+    text.append(
+        f"  heat {status['heat']}/{status['heat_count']} {status['state']}  "
+        f"{status['seconds_left']:.0f} s left"
+    )
+    if update.news:
+        latest = max(update.news, key=lambda item: item["seconds"])
+        text.append(f"\nnews ({latest['seconds']:.0f} s): {latest['text']}")
+    open_tenders = [t for t in update.tenders if t["outcome"] == "open"]
+    if open_tenders:
+        tender = open_tenders[0]
+        text.append(
+            f"\ntender {tender['tender_id']}: {tender['side']} {tender['qty']:g} "
+            f"{tender['symbol']} at {tender['price']:g} until {tender['expires_seconds']:.0f} s"
+            "  (t accept, x decline)",
+            style="bold yellow",
+        )
+    return text
+
+
 def status(picture: Picture, shown_seq: int) -> Text:
     """Connection state, symbol, seq, update rate, reconnects."""
     text = Text(no_wrap=True, overflow="ellipsis")

@@ -1,5 +1,6 @@
 """Live notebook views of a market: ``LiveBook``, ``OrderTicket`` and both in a ``Dashboard``;
-``LiveLeaderboard`` for whoever runs a market for a class.
+``LiveLeaderboard`` for whoever runs a market for a class; ``CasePanel`` for a student in a
+trading case (news, tenders, time left).
 
     import marketsim as ms
     market = ms.launch({"ACME": 0.01})
@@ -23,9 +24,10 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "marketsim.widgets needs ipywidgets: pip install 'marketsim[jupyter]'"
     ) from error
 
+from marketsim.widgets.case import CasePanel
 from marketsim.widgets.dashboard import Dashboard
 from marketsim.widgets.leaderboard import LiveLeaderboard
 from marketsim.widgets.livebook import LiveBook
 from marketsim.widgets.ticket import OrderTicket
 
-__all__ = ["Dashboard", "LiveBook", "LiveLeaderboard", "OrderTicket"]
+__all__ = ["CasePanel", "Dashboard", "LiveBook", "LiveLeaderboard", "OrderTicket"]

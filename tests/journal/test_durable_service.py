@@ -6,14 +6,16 @@ import subprocess
 
 import pytest
 
+from marketsim import cases
 from marketsim.client import AsyncMarketClient
 from marketsim.data.sessions import load_session
-from marketsim.errors import MarketUnavailableError
+from marketsim.errors import InvalidCommandError, MarketUnavailableError
 from marketsim.journal.writer import JournalUnavailableError
 from marketsim.server import MarketServer
 from marketsim.server.config import MarketConfig
 from marketsim.server.durability import fingerprint
 from marketsim.server.journal_audit import export, verify
+from marketsim.wire.v1 import market_pb2 as pb
 
 PARTICIPANTS = {"alice": "trader", "bob": "trader", "prof": "admin"}
 
@@ -133,4 +135,13 @@ async def test_the_journal_gives_back_a_books_history_from_any_seq(tmp_path):
     assert await server.journal.history("ACME", 7) == [e for e in log if e.seq > 7]
     assert await server.journal.history("ACME", log[-1].seq) == []
     assert await server.journal.history("ACME", log[-1].seq + 1) is None  # never reached
+    await server.stop()
+
+
+async def test_a_trading_case_is_refused_on_a_journaled_market(tmp_path):
+    config = MarketConfig.make(PARTICIPANTS)
+    server = MarketServer({"ACME": 0.01}, roster=config.roster, journal=tmp_path / "j")
+    request = pb.RunCaseRequest(case_toml=cases.load("spread").source, clock="simulated")
+    with pytest.raises(InvalidCommandError, match="cannot run on a journaled market yet"):
+        server.service.load_case(request)
     await server.stop()

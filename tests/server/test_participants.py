@@ -56,6 +56,11 @@ REQUESTS = {
     "AddInstrument": (pb.AddInstrumentRequest(symbol="NEW", tick_size="0.01"), "admin"),
     "GetLeaderboard": (pb.GetLeaderboardRequest(), "admin"),
     "SetPhase": (pb.SetPhaseRequest(symbol="ACME", phase="auction"), "admin"),
+    "GetCaseState": (pb.GetCaseStateRequest(), "viewer"),
+    "AnswerTender": (pb.AnswerTenderRequest(tender_id=1, accept=True), "trader"),
+    "RunCase": (pb.RunCaseRequest(case_toml='[[instruments]]\nsymbol = "ACME"\n'), "admin"),
+    "ControlCase": (pb.ControlCaseRequest(action="end"), "admin"),
+    "GetCaseScores": (pb.GetCaseScoresRequest(), "admin"),
 }
 SERVICE = pb.DESCRIPTOR.services_by_name["MarketService"]
 

@@ -58,4 +58,9 @@ def test_market_service_offers_the_documented_methods_with_their_streaming_shape
         "StreamTrades": server_stream,
         "StreamEvents": server_stream,
         "SetPhase": unary,
+        "RunCase": unary,
+        "ControlCase": unary,
+        "GetCaseState": unary,
+        "AnswerTender": unary,
+        "GetCaseScores": unary,
     }

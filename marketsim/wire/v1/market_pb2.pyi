@@ -660,14 +660,16 @@ class StreamPrivateRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class PrivateUpdate(_message.Message):
-    __slots__ = ("symbol", "events", "account")
+    __slots__ = ("symbol", "events", "account", "case_update")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    CASE_UPDATE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     events: _containers.RepeatedCompositeFieldContainer[Event]
     account: Account
-    def __init__(self, symbol: _Optional[str] = ..., events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+    case_update: CaseUpdate
+    def __init__(self, symbol: _Optional[str] = ..., events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., case_update: _Optional[_Union[CaseUpdate, _Mapping]] = ...) -> None: ...
 
 class SetPhaseRequest(_message.Message):
     __slots__ = ("symbol", "phase")
@@ -682,3 +684,132 @@ class SetPhaseResponse(_message.Message):
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     events: _containers.RepeatedCompositeFieldContainer[Event]
     def __init__(self, events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ...) -> None: ...
+
+class CaseStatus(_message.Message):
+    __slots__ = ("case_name", "heat", "heat_count", "state", "ts_ns", "seconds_left", "phases", "connected")
+    class PhasesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CASE_NAME_FIELD_NUMBER: _ClassVar[int]
+    HEAT_FIELD_NUMBER: _ClassVar[int]
+    HEAT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TS_NS_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_LEFT_FIELD_NUMBER: _ClassVar[int]
+    PHASES_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    case_name: str
+    heat: int
+    heat_count: int
+    state: str
+    ts_ns: int
+    seconds_left: float
+    phases: _containers.ScalarMap[str, str]
+    connected: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, case_name: _Optional[str] = ..., heat: _Optional[int] = ..., heat_count: _Optional[int] = ..., state: _Optional[str] = ..., ts_ns: _Optional[int] = ..., seconds_left: _Optional[float] = ..., phases: _Optional[_Mapping[str, str]] = ..., connected: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CaseNews(_message.Message):
+    __slots__ = ("heat", "ts_ns", "news_id", "text", "symbol")
+    HEAT_FIELD_NUMBER: _ClassVar[int]
+    TS_NS_FIELD_NUMBER: _ClassVar[int]
+    NEWS_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    heat: int
+    ts_ns: int
+    news_id: int
+    text: str
+    symbol: str
+    def __init__(self, heat: _Optional[int] = ..., ts_ns: _Optional[int] = ..., news_id: _Optional[int] = ..., text: _Optional[str] = ..., symbol: _Optional[str] = ...) -> None: ...
+
+class CaseTender(_message.Message):
+    __slots__ = ("heat", "ts_ns", "tender_id", "symbol", "side", "qty", "price", "expires_ns", "outcome")
+    HEAT_FIELD_NUMBER: _ClassVar[int]
+    TS_NS_FIELD_NUMBER: _ClassVar[int]
+    TENDER_ID_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    QTY_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_NS_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    heat: int
+    ts_ns: int
+    tender_id: int
+    symbol: str
+    side: str
+    qty: str
+    price: str
+    expires_ns: int
+    outcome: str
+    def __init__(self, heat: _Optional[int] = ..., ts_ns: _Optional[int] = ..., tender_id: _Optional[int] = ..., symbol: _Optional[str] = ..., side: _Optional[str] = ..., qty: _Optional[str] = ..., price: _Optional[str] = ..., expires_ns: _Optional[int] = ..., outcome: _Optional[str] = ...) -> None: ...
+
+class CaseUpdate(_message.Message):
+    __slots__ = ("status", "news", "tenders")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    NEWS_FIELD_NUMBER: _ClassVar[int]
+    TENDERS_FIELD_NUMBER: _ClassVar[int]
+    status: CaseStatus
+    news: _containers.RepeatedCompositeFieldContainer[CaseNews]
+    tenders: _containers.RepeatedCompositeFieldContainer[CaseTender]
+    def __init__(self, status: _Optional[_Union[CaseStatus, _Mapping]] = ..., news: _Optional[_Iterable[_Union[CaseNews, _Mapping]]] = ..., tenders: _Optional[_Iterable[_Union[CaseTender, _Mapping]]] = ...) -> None: ...
+
+class RunCaseRequest(_message.Message):
+    __slots__ = ("case_toml", "clock", "speed", "heats")
+    CASE_TOML_FIELD_NUMBER: _ClassVar[int]
+    CLOCK_FIELD_NUMBER: _ClassVar[int]
+    SPEED_FIELD_NUMBER: _ClassVar[int]
+    HEATS_FIELD_NUMBER: _ClassVar[int]
+    case_toml: str
+    clock: str
+    speed: float
+    heats: int
+    def __init__(self, case_toml: _Optional[str] = ..., clock: _Optional[str] = ..., speed: _Optional[float] = ..., heats: _Optional[int] = ...) -> None: ...
+
+class ControlCaseRequest(_message.Message):
+    __slots__ = ("action",)
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    action: str
+    def __init__(self, action: _Optional[str] = ...) -> None: ...
+
+class GetCaseStateRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class AnswerTenderRequest(_message.Message):
+    __slots__ = ("tender_id", "accept")
+    TENDER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_FIELD_NUMBER: _ClassVar[int]
+    tender_id: int
+    accept: bool
+    def __init__(self, tender_id: _Optional[int] = ..., accept: _Optional[bool] = ...) -> None: ...
+
+class GetCaseScoresRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CaseScore(_message.Message):
+    __slots__ = ("participant", "heat", "pnl", "rank", "final_score", "final_rank")
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    HEAT_FIELD_NUMBER: _ClassVar[int]
+    PNL_FIELD_NUMBER: _ClassVar[int]
+    RANK_FIELD_NUMBER: _ClassVar[int]
+    FINAL_SCORE_FIELD_NUMBER: _ClassVar[int]
+    FINAL_RANK_FIELD_NUMBER: _ClassVar[int]
+    participant: str
+    heat: int
+    pnl: float
+    rank: int
+    final_score: float
+    final_rank: int
+    def __init__(self, participant: _Optional[str] = ..., heat: _Optional[int] = ..., pnl: _Optional[float] = ..., rank: _Optional[int] = ..., final_score: _Optional[float] = ..., final_rank: _Optional[int] = ...) -> None: ...
+
+class CaseScores(_message.Message):
+    __slots__ = ("scores",)
+    SCORES_FIELD_NUMBER: _ClassVar[int]
+    scores: _containers.RepeatedCompositeFieldContainer[CaseScore]
+    def __init__(self, scores: _Optional[_Iterable[_Union[CaseScore, _Mapping]]] = ...) -> None: ...

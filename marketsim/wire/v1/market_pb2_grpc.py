@@ -133,6 +133,31 @@ class MarketServiceStub:
                 request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseRequest.SerializeToString,
                 response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseResponse.FromString,
                 _registered_method=True)
+        self.RunCase = channel.unary_unary(
+                '/marketsim.wire.v1.MarketService/RunCase',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.RunCaseRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CaseUpdate.FromString,
+                _registered_method=True)
+        self.ControlCase = channel.unary_unary(
+                '/marketsim.wire.v1.MarketService/ControlCase',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.ControlCaseRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CaseUpdate.FromString,
+                _registered_method=True)
+        self.GetCaseState = channel.unary_unary(
+                '/marketsim.wire.v1.MarketService/GetCaseState',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetCaseStateRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CaseUpdate.FromString,
+                _registered_method=True)
+        self.AnswerTender = channel.unary_unary(
+                '/marketsim.wire.v1.MarketService/AnswerTender',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.AnswerTenderRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CaseUpdate.FromString,
+                _registered_method=True)
+        self.GetCaseScores = channel.unary_unary(
+                '/marketsim.wire.v1.MarketService/GetCaseScores',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetCaseScoresRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CaseScores.FromString,
+                _registered_method=True)
 
 
 class MarketServiceServicer:
@@ -274,6 +299,44 @@ class MarketServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RunCase(self, request, context):
+        """---- trading cases
+        Load a case on this market and prepare its heats (admins only); the first heat waits for
+        ControlCase "start". News, tenders and heat changes reach students on StreamPrivate.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ControlCase(self, request, context):
+        """The moderator's controls: "start", "pause", "resume", "next_heat" or "end" (admins only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCaseState(self, request, context):
+        """The caller's view of the running case: the heat, phases, time left, and the news and
+        tenders of the current heat that the caller may see (what a reconnecting student needs).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerTender(self, request, context):
+        """Accept or decline one of the caller's open tenders.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCaseScores(self, request, context):
+        """Every participant's P&L and rank per finished heat, and the final score (admins only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MarketServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -356,6 +419,31 @@ def add_MarketServiceServicer_to_server(servicer, server):
                     servicer.SetPhase,
                     request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseRequest.FromString,
                     response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseResponse.SerializeToString,
+            ),
+            'RunCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunCase,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.RunCaseRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CaseUpdate.SerializeToString,
+            ),
+            'ControlCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.ControlCase,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.ControlCaseRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CaseUpdate.SerializeToString,
+            ),
+            'GetCaseState': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaseState,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetCaseStateRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CaseUpdate.SerializeToString,
+            ),
+            'AnswerTender': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerTender,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.AnswerTenderRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CaseUpdate.SerializeToString,
+            ),
+            'GetCaseScores': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaseScores,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetCaseScoresRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CaseScores.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -809,6 +897,141 @@ class MarketService:
             '/marketsim.wire.v1.MarketService/SetPhase',
             marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseRequest.SerializeToString,
             marketsim_dot_wire_dot_v1_dot_market__pb2.SetPhaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/RunCase',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.RunCaseRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.CaseUpdate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ControlCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/ControlCase',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.ControlCaseRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.CaseUpdate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCaseState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/GetCaseState',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.GetCaseStateRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.CaseUpdate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerTender(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/AnswerTender',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.AnswerTenderRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.CaseUpdate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCaseScores(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/GetCaseScores',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.GetCaseScoresRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.CaseScores.FromString,
             options,
             channel_credentials,
             insecure,
