@@ -6,16 +6,21 @@ subscriber. A subscriber whose queue is full is marked *overflowed* and its queu
 book stream answers with a fresh snapshot, an event or trade stream ends with an error the
 client can act on. So a stalled reader costs matching one ``deque.append`` per batch until it
 overflows, and nothing after that.
+
+The hub also keeps each instrument's recent publications in a ``Backlog``, from which a
+stream that broke resumes where its client left off (``replay``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from marketsim.core.events import BookDelta, Event, Trade
+from marketsim.server.publications import DEFAULT_BACKLOG_EVENTS, Backlog, Published
+
+__all__ = ["DEFAULT_QUEUE_SIZE", "Hub", "Published", "Subscription"]
 
 T = TypeVar("T")
 
@@ -24,31 +29,6 @@ DEFAULT_QUEUE_SIZE = 10_000
 #: Most events a subscriber may have pending (a publication of one 10,000-command OrderEntry
 #: request carries ~40,000): a stalled reader pins at most this many, whatever the batch size.
 MAX_PENDING_EVENTS = 250_000
-
-
-class Published:
-    """One publication: consecutive events of one instrument, encoded lazily, once.
-
-    Every subscriber receives the same ``Published`` object, so an encoding (for example the
-    protobuf form of the book deltas) is computed by the first subscriber that needs it and
-    shared by the rest.
-    """
-
-    __slots__ = ("_encoded", "events", "seq", "symbol")
-
-    def __init__(self, symbol: str, events: list[Event]) -> None:
-        self.symbol = symbol
-        self.events = events
-        self.seq = events[-1].seq
-        self._encoded: dict[str, object] = {}
-
-    def encoded(self, name: str, encode: Callable[[list[Event]], T]) -> T:
-        """``encode(self.events)``, computed once per publication for each ``name``."""
-        try:
-            return self._encoded[name]  # type: ignore[return-value]
-        except KeyError:
-            value = self._encoded[name] = encode(self.events)
-            return value
 
 
 class Subscription(Generic[T]):
@@ -114,8 +94,12 @@ class Hub:
     """Routes publications to the subscriptions of their instrument and to catch-all ones,
     and each owner's own events to that owner's private subscriptions."""
 
-    def __init__(self, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+    def __init__(
+        self, queue_size: int = DEFAULT_QUEUE_SIZE, backlog_events: int = DEFAULT_BACKLOG_EVENTS
+    ) -> None:
         self.queue_size = queue_size
+        self.backlog_events = backlog_events
+        self._backlogs: dict[str, Backlog] = {}
         self._by_symbol: dict[str | None, set[Subscription]] = {}
         self._by_owner: dict[str, set[Subscription]] = {}
 
@@ -154,15 +138,23 @@ class Hub:
             return
         if self._by_owner:
             self._publish_private(symbol, events)
+        item = Published(symbol, events)
+        backlog = self._backlogs.get(symbol)
+        if backlog is None:
+            backlog = self._backlogs[symbol] = Backlog(self.backlog_events)
+        backlog.append(item)
         specific = self._by_symbol.get(symbol)
         catch_all = self._by_symbol.get(None)
-        if not specific and not catch_all:
-            return
-        item = Published(symbol, events)
         for subscribers in (specific, catch_all):
             if subscribers:
                 for subscription in subscribers:
                     subscription.push(item)
+
+    def replay(self, symbol: str, from_seq: int) -> list[Published] | None:
+        """The recent publications of ``symbol`` after ``from_seq`` (see ``Backlog.since``);
+        ``None`` when the backlog no longer reaches back so far."""
+        backlog = self._backlogs.get(symbol)
+        return None if backlog is None else backlog.since(from_seq)
 
     def _publish_private(self, symbol: str, events: list[Event]) -> None:
         by_owner = self._by_owner

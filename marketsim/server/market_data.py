@@ -1,0 +1,185 @@
+"""The market-data half of the service: book snapshots and the book, trade and event streams.
+
+Every stream may resume: a request with ``from_seq`` first gets the events of its instrument
+with seq > ``from_seq`` (from the hub's backlog, else from ``history``, the market's durable
+storage), then the live ones. Subscribing and collecting that catch-up happen in one
+synchronous step on the server loop, so nothing published can fall between them or be sent
+twice. When the events cannot be found, a book stream starts from a fresh snapshot and a trade
+or event stream fails with OUT_OF_RANGE (``StreamGapError``), so the client resynchronises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+
+import grpc
+
+from marketsim.core import Exchange, OrderBook
+from marketsim.core.events import Event
+from marketsim.errors import InvalidCommandError, StreamGapError, UnknownSymbolError
+from marketsim.server import encoding
+from marketsim.server.aborts import abort
+from marketsim.server.hub import Hub, Published, Subscription
+from marketsim.wire import codec
+from marketsim.wire.v1 import market_pb2 as pb
+
+#: ``history(symbol, from_seq)``: the events of ``symbol`` with seq > ``from_seq`` from durable
+#: storage, oldest first, or None when it does not hold them.
+History = Callable[[str, int], "list[Event] | None"]
+
+
+def no_history(symbol: str, from_seq: int) -> None:
+    """The ``History`` of a market without durable storage: it holds nothing."""
+    return None
+
+
+class MarketDataStreams:
+    """Handlers of GetBook, StreamBook, StreamTrades and StreamEvents (mixed into
+    ``MarketService``, which provides ``exchange``, ``hub``, ``history`` and ``caller``)."""
+
+    exchange: Exchange
+    hub: Hub
+    history: History
+
+    async def GetBook(self, request, context):
+        try:
+            return encoding.snapshot_to_proto(self.exchange[request.symbol], request.depth)
+        except Exception as error:
+            await abort(context, error)
+
+    def catch_up(self, book: OrderBook, from_seq: int) -> list[Published] | None:
+        """The publications of ``book`` after ``from_seq`` up to its present seq, from the
+        hub's backlog or else from ``history``; None if they cannot all be found."""
+        if from_seq == book.seq:
+            return []
+        if from_seq > book.seq:  # e.g. a server restarted without its journal
+            return None
+        items = self.hub.replay(book.symbol, from_seq)
+        if items is None:
+            events = self.history(book.symbol, from_seq)
+            if not events or events[0].seq != from_seq + 1:
+                return None
+            newer = self.hub.replay(book.symbol, events[-1].seq)
+            if newer is None and events[-1].seq < book.seq:
+                return None
+            items = [Published(book.symbol, events), *(newer or [])]
+        if not items or items[-1].seq != book.seq:  # the book moved without publishing
+            return None
+        return items
+
+    async def StreamBook(self, request, context) -> AsyncIterator[bytes | pb.BookUpdate]:
+        try:
+            book = self.exchange[request.symbol]
+        except Exception as error:
+            await abort(context, error)
+        # Subscribe and snapshot (or catch up) in one synchronous step: no batch can fall
+        # between them.
+        subscription = self.hub.subscribe(book.symbol)
+        missed = self.catch_up(book, request.from_seq) if request.HasField("from_seq") else None
+        try:
+            await context.send_initial_metadata(())  # tells the client it is subscribed
+            if missed is None:
+                yield pb.BookUpdate(snapshot=encoding.snapshot_to_proto(book, request.depth))
+                last_seq = book.seq
+            else:
+                last_seq = request.from_seq
+                for message, seq in delta_messages(missed, last_seq):
+                    yield message
+                    last_seq = seq
+            while (items := await subscription.next_items()) is not None:
+                if subscription.overflowed:
+                    subscription.overflowed = False
+                    yield pb.BookUpdate(snapshot=encoding.snapshot_to_proto(book, request.depth))
+                    last_seq = book.seq
+                    continue
+                for message, seq in delta_messages(items, last_seq):
+                    yield message
+                    last_seq = seq
+        finally:
+            self.hub.unsubscribe(subscription)
+
+    async def StreamTrades(self, request, context) -> AsyncIterator[bytes]:
+        async for symbol, parts in self._stream(request, context, encoding.TRADE_ENCODINGS):
+            yield pb.TradeBatch(symbol=symbol).SerializeToString() + b"".join(parts)
+
+    async def StreamEvents(self, request, context) -> AsyncIterator[bytes]:
+        async for symbol, parts in self._stream(request, context, encoding.EVENT_ENCODINGS):
+            yield pb.EventBatch(symbol=symbol).SerializeToString() + b"".join(parts)
+
+    async def _stream(self, request, context, encodings) -> AsyncIterator[tuple[str, list[bytes]]]:
+        """Shared loop of the trade and event streams: serialised parts grouped by symbol.
+
+        Each publication is encoded once per audience, as bytes every subscriber of that
+        audience shares: admins see owner names, everyone else the anonymous encoding. A
+        message is a header with the symbol followed by its parts (repeated fields
+        concatenate on the wire).
+        """
+        try:
+            admin = self.caller(context).may("admin")  # type: ignore[attr-defined]
+        except Exception as error:
+            await abort(context, error)
+        name, encode = encodings[0] if admin else encodings[1]
+        symbol = request.symbol or None
+        if symbol is not None and symbol not in self.exchange:
+            try:
+                self.exchange[symbol]  # raises UnknownSymbolError, quoting the symbol briefly
+            except UnknownSymbolError as error:
+                await abort(context, error)
+        missed: list[Published] = []
+        if request.HasField("from_seq"):
+            if symbol is None:
+                await abort(context, InvalidCommandError("from_seq needs a symbol"))
+            caught_up = self.catch_up(self.exchange[symbol], request.from_seq)
+            if caught_up is None:
+                await abort(context, _gap(self.exchange[symbol], request.from_seq))
+            missed = caught_up
+        subscription: Subscription = self.hub.subscribe(symbol)  # in the same step as catch_up
+        # Headers now tell the client it is subscribed, before the first trade or event.
+        await context.send_initial_metadata(())
+        try:
+            for chunk in encoding.chunks(missed, name, encode):
+                if chunk.count:
+                    yield chunk.symbol, chunk.parts
+            while (items := await subscription.next_items()) is not None:
+                if subscription.overflowed:
+                    await context.abort(
+                        grpc.StatusCode.RESOURCE_EXHAUSTED,
+                        f"subscriber fell more than {subscription.queue_size} batches behind; "
+                        "resubscribe (and resynchronise from a snapshot)",
+                    )
+                for chunk in encoding.chunks(items, name, encode):
+                    if chunk.count:
+                        yield chunk.symbol, chunk.parts
+        finally:
+            self.hub.unsubscribe(subscription)
+
+
+def delta_messages(items: Iterable[Published], last_seq: int) -> Iterator[tuple[bytes, int]]:
+    """Serialised BookUpdate messages of the deltas in ``items``, for a subscriber whose book
+    is at ``last_seq``, each with the seq of the book after it.
+
+    Each publication is encoded once, as bytes shared by every subscriber, in segments of
+    whole command batches; a message joins segments up to ``encoding.MAX_ITEMS_PER_MESSAGE``
+    deltas.
+    """
+    parts: list[bytes] = []
+    count, seq = 0, last_seq
+    for item in items:
+        for n, segment_seq, data in item.encoded("deltas", encoding.delta_segments):
+            if parts and count + n > encoding.MAX_ITEMS_PER_MESSAGE:
+                yield codec.book_update_bytes(last_seq, seq, parts), seq
+                last_seq, parts, count = seq, [], 0
+            parts.append(data)
+            count += n
+            seq = segment_seq
+        seq = item.seq
+    if parts:
+        yield codec.book_update_bytes(last_seq, seq, parts), seq
+
+
+def _gap(book: OrderBook, from_seq: int) -> StreamGapError:
+    return StreamGapError(
+        f"cannot resume {book.symbol} after seq {from_seq} (the book is at seq {book.seq} and "
+        "the events in between are no longer held); subscribe again without from_seq and "
+        "resynchronise from a snapshot"
+    )
