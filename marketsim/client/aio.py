@@ -12,19 +12,23 @@ first use, inside the caller's loop; use one client per loop.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import aclosing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import grpc
 from tqdm.auto import tqdm
 
+from marketsim.client.reconnect import Reconnect, follow
 from marketsim.client.recorder import Recorder
 from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch, LocalBook
 from marketsim.core import AuctionResult, Fill, Instrument, OrderResult
 from marketsim.core.commands import CancelOrder, Command, replace_in_units, submit_in_units
 from marketsim.core.events import BookDelta, Event
 from marketsim.core.ledger import Account
+from marketsim.errors import MarketUnavailableError
 from marketsim.server.errors import exception_for, status_code_from_number
 from marketsim.wire import codec
 from marketsim.wire.v1 import market_pb2 as pb
@@ -37,6 +41,8 @@ if TYPE_CHECKING:
 MAX_RECEIVE_BYTES = 64 * 1024 * 1024
 
 OrderSpec = Mapping[str, Any] | Sequence[Any]
+
+log = logging.getLogger("marketsim.client")
 
 
 def _raise_for(error: grpc.aio.AioRpcError) -> None:
@@ -52,6 +58,11 @@ class AsyncMarketClient:
     system's roots), and presents ``certificate_chain`` and ``private_key`` to a server that
     asks for client certificates. ``timeout`` (seconds) bounds every unary call; streams run
     until closed. Use it as an async context manager, or call ``close()`` when done.
+
+    Streams (``stream_book``, ``stream_trades``, ``stream_events``, ``record``) reconnect by
+    themselves when they break, resuming where they left off: see ``Reconnect`` for the
+    backoff, the give-up time and the callback; ``reconnect=False`` turns this off. Unary
+    calls are not retried.
     """
 
     def __init__(
@@ -65,10 +76,15 @@ class AsyncMarketClient:
         certificate_chain: bytes | str | Path | None = None,
         private_key: bytes | str | Path | None = None,
         timeout: float = 10.0,
+        reconnect: Reconnect | bool = True,
     ) -> None:
         self.address = address
         self.owner = owner
         self.timeout = timeout
+        #: How streams reconnect (None: they do not).
+        self.reconnect: Reconnect | None = (
+            Reconnect() if reconnect is True else reconnect if reconnect else None
+        )
         self._settings = {
             "owner": owner,
             "token": token,
@@ -77,9 +93,12 @@ class AsyncMarketClient:
             "certificate_chain": certificate_chain,
             "private_key": private_key,
             "timeout": timeout,
+            "reconnect": reconnect,
         }
-        #: Times a book stream found a gap and resubscribed for a fresh snapshot.
+        #: Times a stream could not resume where it left off and started again from a
+        #: snapshot (book streams and recorders) or with events missing (trades and events).
         self.resyncs = 0
+        self._closes = 0  # how often close() was called: streams of an old channel stop
         metadata = []
         if owner:
             metadata.append((codec.OWNER_METADATA_KEY, owner))
@@ -106,6 +125,8 @@ class AsyncMarketClient:
         loop = asyncio.get_running_loop()
         if self._stub is None:
             options = [("grpc.max_receive_message_length", MAX_RECEIVE_BYTES)]
+            if self.reconnect is not None:
+                options += self.reconnect.channel_options()
             if self._credentials is None:
                 self._channel = grpc.aio.insecure_channel(self.address, options=options)
             else:
@@ -135,6 +156,7 @@ class AsyncMarketClient:
 
     async def close(self) -> None:
         """Close the channel (streams in progress end with an error)."""
+        self._closes += 1
         if self._channel is not None:
             await self._channel.close()
             self._channel = self._stub = None
@@ -376,57 +398,111 @@ class AsyncMarketClient:
         request = pb.GetBookRequest(symbol=symbol, depth=depth)
         return BookSnapshot.from_proto(await self._unary("GetBook", request))
 
+    def _follow(
+        self,
+        method: str,
+        symbol: str | None,
+        request_for: Any,
+        resume_from: Any,
+        **options: Any,
+    ) -> AsyncIterator[Any]:
+        """``reconnect.follow`` over ``method`` of this client's stub: ``request_for(from_seq)``
+        builds the request. Streams stop reconnecting once the client is closed."""
+        closes = self._closes
+
+        def open_call(from_seq: int | None) -> Any:
+            if self._closes != closes:
+                raise MarketUnavailableError("the client was closed")
+            request = request_for(from_seq)
+            if from_seq is not None:
+                request.from_seq = from_seq
+            return getattr(self.stub, method)(request, metadata=self._metadata)
+
+        name = method.removeprefix("Stream").lower()
+        return follow(open_call, resume_from, self.reconnect, name, symbol, **options)
+
+    async def _position(self, symbol: str | None) -> int | None:
+        """Where a new stream of ``symbol`` may resume from if it breaks before its first
+        event: the book's seq, read before subscribing (events up to it are not wanted, and
+        any later one that arrives twice is dropped by seq)."""
+        if symbol is None or self.reconnect is None:
+            return None
+        return (await self.book(symbol, depth=1)).seq
+
     async def stream_book(self, symbol: str) -> AsyncIterator[BookUpdate]:
         """The live book: a snapshot, then deltas, each already applied to ``update.book``.
 
         The client keeps every level (deltas arrive for all of them, so a copy cut to the top
         levels could not tell which level moves up when the best one goes); take the top N
-        with ``update.book.snapshot(N)`` or ``update.book.level_ticks(side, N)``. If the stream
-        ever skips (a message does not follow the one before), the client resubscribes and
-        starts again from a fresh snapshot by itself (``self.resyncs``).
+        with ``update.book.snapshot(N)`` or ``update.book.level_ticks(side, N)``. When the
+        stream breaks it reconnects and resumes with the deltas it missed (see ``Reconnect``);
+        if those are gone, or the stream ever skips, a fresh snapshot replaces the book
+        (counted in ``self.resyncs`` and logged).
         """
-        request = pb.StreamBookRequest(symbol=symbol)
+        book: LocalBook | None = None
+
+        def position() -> int | None:
+            return None if book is None else book.seq
+
         while True:
-            call = self.stub.StreamBook(request, metadata=self._metadata)
-            book: LocalBook | None = None
-            try:
-                async for message in call:
+            messages = self._follow(
+                "StreamBook", symbol, lambda _: pb.StreamBookRequest(symbol=symbol), position
+            )
+            async with aclosing(messages):  # type: ignore[type-var]
+                async for message in messages:
                     if message.HasField("snapshot"):
+                        if book is not None:
+                            self.resyncs += 1
+                            log.warning("book of %s resynchronised from a snapshot", symbol)
                         book = LocalBook(BookSnapshot.from_proto(message.snapshot))
                         yield BookUpdate("snapshot", book.seq, book)
                         continue
                     update = message.deltas
                     if book is None or update.prev_seq != book.seq:
+                        book = None  # start again from a snapshot
                         self.resyncs += 1
                         break
                     deltas: list[BookDelta] = codec.events_from_proto(update.deltas)  # type: ignore[assignment]
                     book.apply(deltas, update.seq)
                     yield BookUpdate("deltas", update.seq, book, deltas)
                 else:
-                    return  # the server ended the stream (it is shutting down)
-            except grpc.aio.AioRpcError as error:
-                _raise_for(error)
-            finally:
-                call.cancel()
+                    return  # the server ended the stream and reconnecting is off
 
     async def stream_trades(self, symbol: str | None = None) -> AsyncIterator[Fill]:
-        """Trades as they happen, of one instrument or (``None``) of all."""
-        request = pb.StreamTradesRequest(symbol=symbol or "")
-        call = self.stub.StreamTrades(request, metadata=self._metadata)
-        try:
-            async for batch in call:
+        """Trades as they happen, of one instrument or (``None``) of all.
+
+        A stream of one instrument reconnects and resumes after the last trade it delivered;
+        a stream of all instruments reconnects too, but may miss the trades made meanwhile.
+        """
+        last_seq = await self._position(symbol)
+        messages = self._follow(
+            "StreamTrades",
+            symbol,
+            lambda _: pb.StreamTradesRequest(symbol=symbol or ""),
+            lambda: last_seq,
+            on_gap=self._count_resync,
+        )
+        async with aclosing(messages):  # type: ignore[type-var]
+            async for batch in messages:
                 instrument = await self.instrument(batch.symbol)
-                for trade in batch.trades:
-                    yield Fill.from_event(codec.event_from_proto(trade), instrument)  # type: ignore[arg-type]
-        except grpc.aio.AioRpcError as error:
-            _raise_for(error)
-        finally:
-            call.cancel()
+                for message in batch.trades:
+                    trade = codec.event_from_proto(message)
+                    if symbol is not None:
+                        if last_seq is not None and trade.seq <= last_seq:
+                            continue  # sent again after a reconnection
+                        last_seq = trade.seq
+                    yield Fill.from_event(trade, instrument)  # type: ignore[arg-type]
+
+    async def _count_resync(self) -> None:
+        self.resyncs += 1
 
     async def record(self, symbol: str, *, max_events: int | None = None) -> Recorder:
         """Start recording ``symbol``'s events in the background; see ``Recorder``.
 
-        The recording runs on the calling event loop until ``rec.stop()`` or ``close()``.
+        The recording runs on the calling event loop until ``rec.stop()`` or ``close()``. It
+        goes on across reconnections without losing or repeating an event; if the server can
+        no longer supply the missed events, it starts again from a fresh snapshot (see
+        ``Recorder.gaps``).
         """
         instrument = await self.instrument(symbol)
         call = self.stub.StreamEvents(
@@ -440,20 +516,46 @@ class AsyncMarketClient:
             call.cancel()
             raise
         recorder = Recorder(instrument, start, max_events)
-        recorder.begin(call, codec.events_from_proto)
+
+        async def resync() -> None:
+            self.resyncs += 1
+            recorder.resync(await self.book(symbol, depth=0))
+
+        messages = self._follow(
+            "StreamEvents",
+            symbol,
+            lambda _: pb.StreamEventsRequest(symbol=symbol),
+            lambda: recorder.seq,
+            call=call,
+            on_gap=resync,
+        )
+        recorder.begin(messages, codec.events_from_proto)
         return recorder
 
     async def stream_events(self, symbol: str | None = None) -> AsyncIterator[EventBatch]:
-        """Every engine event, in batches of one instrument, of one instrument or all."""
-        request = pb.StreamEventsRequest(symbol=symbol or "")
-        call = self.stub.StreamEvents(request, metadata=self._metadata)
-        try:
-            async for batch in call:
-                yield EventBatch.from_proto(batch)
-        except grpc.aio.AioRpcError as error:
-            _raise_for(error)
-        finally:
-            call.cancel()
+        """Every engine event, in batches of one instrument, of one instrument or all.
+
+        Reconnects like ``stream_trades``: a stream of one instrument resumes with no event
+        lost or repeated.
+        """
+        last_seq = await self._position(symbol)
+        messages = self._follow(
+            "StreamEvents",
+            symbol,
+            lambda _: pb.StreamEventsRequest(symbol=symbol or ""),
+            lambda: last_seq,
+            on_gap=self._count_resync,
+        )
+        async with aclosing(messages):  # type: ignore[type-var]
+            async for message in messages:
+                batch = EventBatch.from_proto(message)
+                if symbol is not None and batch.events:
+                    if last_seq is not None and batch.events[0].seq <= last_seq:
+                        batch = EventBatch(symbol, [e for e in batch.events if e.seq > last_seq])
+                        if not batch.events:
+                            continue
+                    last_seq = batch.events[-1].seq
+                yield batch
 
 
 class Identity(NamedTuple):

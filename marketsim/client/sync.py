@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar, overload
 
 from marketsim import runtime
 from marketsim.client.aio import AsyncMarketClient, Identity, OrderSpec, PrivateUpdate
+from marketsim.client.reconnect import Reconnect
 from marketsim.client.recorder import Recorder
 from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch
 from marketsim.core import AuctionResult, Fill, Instrument, OrderResult
@@ -30,6 +31,7 @@ class MarketClient:
     """Blocking client of a marketsim server; same methods as ``AsyncMarketClient``.
 
     ``timeout`` bounds each call (streams wait for their next item without a deadline).
+    Streams reconnect by themselves unless ``reconnect=False`` (see ``Reconnect``).
     """
 
     def __init__(
@@ -43,6 +45,7 @@ class MarketClient:
         certificate_chain: bytes | str | Path | None = None,
         private_key: bytes | str | Path | None = None,
         timeout: float = 10.0,
+        reconnect: Reconnect | bool = True,
     ) -> None:
         self._client = AsyncMarketClient(
             address,
@@ -53,6 +56,7 @@ class MarketClient:
             certificate_chain=certificate_chain,
             private_key=private_key,
             timeout=timeout,
+            reconnect=reconnect,
         )
         self.timeout = timeout
 
