@@ -186,6 +186,10 @@ class Hub:
                     subscription.close()
             groups.clear()  # type: ignore[attr-defined]
 
+    def subscribers_of(self, symbol: str) -> int:
+        """Number of subscriptions to ``symbol`` alone (not counting catch-all ones)."""
+        return len(self._by_symbol.get(symbol, ()))
+
     @property
     def subscriber_count(self) -> int:
         """Number of live subscriptions."""

@@ -6,10 +6,18 @@ storage), then the live ones. Subscribing and collecting that catch-up happen in
 synchronous step on the server loop, so nothing published can fall between them or be sent
 twice. When the events cannot be found, a book stream starts from a fresh snapshot and a trade
 or event stream fails with OUT_OF_RANGE (``StreamGapError``), so the client resynchronises.
+
+Book streams are conflated: a subscriber sends at most ``max_updates_per_second`` messages, and
+all the book subscribers of an instrument share ``book_update_budget`` messages per second.
+Between two messages a subscriber sleeps while publications queue up; the next message joins
+their deltas. Sending a stream message costs the server loop far more than matching an order,
+so this bound is what keeps order entry fast with a thousand subscribers (see
+docs/durability-and-fanout.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
 import grpc
@@ -27,6 +35,10 @@ from marketsim.wire.v1 import market_pb2 as pb
 #: storage, oldest first, or None when it does not hold them.
 History = Callable[[str, int], "list[Event] | None"]
 
+#: Book stream messages per second that all subscribers of one instrument share (so each of
+#: N subscribers sends at most budget / N per second).
+BOOK_UPDATE_BUDGET = 10_000
+
 
 def no_history(symbol: str, from_seq: int) -> None:
     """The ``History`` of a market without durable storage: it holds nothing."""
@@ -40,6 +52,12 @@ class MarketDataStreams:
     exchange: Exchange
     hub: Hub
     history: History
+    book_update_budget: float = BOOK_UPDATE_BUDGET
+
+    def book_pause(self, symbol: str, max_updates_per_second: int) -> float:
+        """Seconds a book subscriber of ``symbol`` waits after each message it sends."""
+        shared = self.hub.subscribers_of(symbol) / self.book_update_budget
+        return max(1 / max_updates_per_second if max_updates_per_second else 0.0, shared)
 
     async def GetBook(self, request, context):
         try:
@@ -95,6 +113,10 @@ class MarketDataStreams:
                 for message, seq in delta_messages(items, last_seq):
                     yield message
                     last_seq = seq
+                # Publications queue up meanwhile and go out together in the next message.
+                pause = self.book_pause(book.symbol, request.max_updates_per_second)
+                if pause:
+                    await asyncio.sleep(pause)
         finally:
             self.hub.unsubscribe(subscription)
 
