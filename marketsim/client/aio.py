@@ -429,7 +429,9 @@ class AsyncMarketClient:
             return None
         return (await self.book(symbol, depth=1)).seq
 
-    async def stream_book(self, symbol: str) -> AsyncIterator[BookUpdate]:
+    async def stream_book(
+        self, symbol: str, *, max_updates_per_second: int = 0
+    ) -> AsyncIterator[BookUpdate]:
         """The live book: a snapshot, then deltas, each already applied to ``update.book``.
 
         The client keeps every level (deltas arrive for all of them, so a copy cut to the top
@@ -438,7 +440,13 @@ class AsyncMarketClient:
         stream breaks it reconnects and resumes with the deltas it missed (see ``Reconnect``);
         if those are gone, or the stream ever skips, a fresh snapshot replaces the book
         (counted in ``self.resyncs`` and logged).
+
+        ``max_updates_per_second`` caps the updates (0: as many as the server sends); the
+        changes in between arrive together in the next update, so the book stays exact. The
+        server also shares a budget of updates among all of a book's subscribers.
         """
+        if max_updates_per_second < 0:
+            raise ValueError(f"max_updates_per_second must be >= 0, got {max_updates_per_second}")
         book: LocalBook | None = None
 
         def position() -> int | None:
@@ -446,7 +454,12 @@ class AsyncMarketClient:
 
         while True:
             messages = self._follow(
-                "StreamBook", symbol, lambda _: pb.StreamBookRequest(symbol=symbol), position
+                "StreamBook",
+                symbol,
+                lambda _: pb.StreamBookRequest(
+                    symbol=symbol, max_updates_per_second=max_updates_per_second
+                ),
+                position,
             )
             async with aclosing(messages):  # type: ignore[type-var]
                 async for message in messages:

@@ -189,9 +189,11 @@ class MarketClient:
         """A snapshot of ``symbol``'s book, ``depth`` levels per side (0 for all)."""
         return self._wait(self._client.book(symbol, depth))
 
-    def stream_book(self, symbol: str) -> Iterator[BookUpdate]:
+    def stream_book(self, symbol: str, *, max_updates_per_second: int = 0) -> Iterator[BookUpdate]:
         """The live book, as a blocking iterator (see ``AsyncMarketClient.stream_book``)."""
-        return _blocking(self._client.stream_book(symbol))
+        return _blocking(
+            self._client.stream_book(symbol, max_updates_per_second=max_updates_per_second)
+        )
 
     def stream_trades(self, symbol: str | None = None) -> Iterator[Fill]:
         """Trades as they happen, as a blocking iterator."""
