@@ -100,6 +100,7 @@ class Hub:
         self.queue_size = queue_size
         self.backlog_events = backlog_events
         self._backlogs: dict[str, Backlog] = {}
+        self._sending: dict[str, int] = {}  # per symbol, subscribers inside ``sending``
         self._by_symbol: dict[str | None, set[Subscription]] = {}
         self._by_owner: dict[str, set[Subscription]] = {}
 
@@ -186,9 +187,15 @@ class Hub:
                     subscription.close()
             groups.clear()  # type: ignore[attr-defined]
 
-    def subscribers_of(self, symbol: str) -> int:
-        """Number of subscriptions to ``symbol`` alone (not counting catch-all ones)."""
-        return len(self._by_symbol.get(symbol, ()))
+    def sending(self, symbol: str) -> _Sending:
+        """Context of a subscriber of ``symbol`` waiting for its message to be sent (a stalled
+        reader stays in it): ``readers_of`` does not count it meanwhile."""
+        return _Sending(self._sending, symbol)
+
+    def readers_of(self, symbol: str) -> int:
+        """Number of subscriptions to ``symbol`` alone (not counting catch-all ones) that are
+        not waiting for a message to be sent."""
+        return len(self._by_symbol.get(symbol, ())) - self._sending.get(symbol, 0)
 
     @property
     def subscriber_count(self) -> int:
@@ -196,3 +203,19 @@ class Hub:
         return sum(len(s) for s in self._by_symbol.values()) + sum(
             len(s) for s in self._by_owner.values()
         )
+
+
+class _Sending:
+    """Counts a subscriber in ``Hub._sending`` while it is inside the ``with`` block."""
+
+    __slots__ = ("_counts", "_symbol")
+
+    def __init__(self, counts: dict[str, int], symbol: str) -> None:
+        self._counts = counts
+        self._symbol = symbol
+
+    def __enter__(self) -> None:
+        self._counts[self._symbol] = self._counts.get(self._symbol, 0) + 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._counts[self._symbol] -= 1

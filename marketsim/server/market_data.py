@@ -35,8 +35,8 @@ from marketsim.wire.v1 import market_pb2 as pb
 #: storage, oldest first, or None when it does not hold them.
 History = Callable[[str, int], "list[Event] | None"]
 
-#: Book stream messages per second that all subscribers of one instrument share (so each of
-#: N subscribers sends at most budget / N per second).
+#: Book stream messages per second that all reading subscribers of one instrument share (so
+#: each of N readers sends at most budget / N per second).
 BOOK_UPDATE_BUDGET = 10_000
 
 
@@ -55,8 +55,10 @@ class MarketDataStreams:
     book_update_budget: float = BOOK_UPDATE_BUDGET
 
     def book_pause(self, symbol: str, max_updates_per_second: int) -> float:
-        """Seconds a book subscriber of ``symbol`` waits after each message it sends."""
-        shared = self.hub.subscribers_of(symbol) / self.book_update_budget
+        """Least seconds between two messages of a book subscriber of ``symbol``: its own cap,
+        or its share of the budget among the subscribers that are reading (those whose last
+        message is still not taken by their client do not count)."""
+        shared = self.hub.readers_of(symbol) / self.book_update_budget
         return max(1 / max_updates_per_second if max_updates_per_second else 0.0, shared)
 
     async def GetBook(self, request, context):
@@ -104,19 +106,22 @@ class MarketDataStreams:
                 for message, seq in delta_messages(missed, last_seq):
                     yield message
                     last_seq = seq
+            loop = asyncio.get_running_loop()
             while (items := await subscription.next_items()) is not None:
                 if subscription.overflowed:
                     subscription.overflowed = False
                     yield pb.BookUpdate(snapshot=encoding.snapshot_to_proto(book, request.depth))
                     last_seq = book.seq
                     continue
+                started = loop.time()
                 for message, seq in delta_messages(items, last_seq):
-                    yield message
+                    with self.hub.sending(book.symbol):  # a stalled reader blocks in here
+                        yield message
                     last_seq = seq
                 # Publications queue up meanwhile and go out together in the next message.
                 pause = self.book_pause(book.symbol, request.max_updates_per_second)
-                if pause:
-                    await asyncio.sleep(pause)
+                if (wait := started + pause - loop.time()) > 0:
+                    await asyncio.sleep(wait)
         finally:
             self.hub.unsubscribe(subscription)
 

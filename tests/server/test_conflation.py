@@ -52,3 +52,6 @@ def test_subscribers_of_one_instrument_share_the_budget(server):
     assert service.book_pause("ACME", 2) == 0.5  # the subscriber's own cap is lower
     service.book_update_budget = 20
     assert service.book_pause("ACME", 100) == 0.5  # the shared budget is lower
+    with server.hub.sending("ACME"), server.hub.sending("ACME"):  # two stalled readers
+        assert service.book_pause("ACME", 100) == 8 / 20
+    assert server.hub.readers_of("ACME") == 10
