@@ -487,24 +487,11 @@ class AsyncMarketClient:
         A stream of one instrument reconnects and resumes after the last trade it delivered;
         a stream of all instruments reconnects too, but may miss the trades made meanwhile.
         """
-        last_seq = await self._position(symbol)
-        messages = self._follow(
-            "StreamTrades",
-            symbol,
-            lambda _: pb.StreamTradesRequest(symbol=symbol or ""),
-            lambda: last_seq,
-            on_gap=self._count_resync,
-        )
-        async with aclosing(messages):  # type: ignore[type-var]
-            async for batch in messages:
-                instrument = await self.instrument(batch.symbol)
-                for message in batch.trades:
-                    trade = codec.event_from_proto(message)
-                    if symbol is not None:
-                        if last_seq is not None and trade.seq <= last_seq:
-                            continue  # sent again after a reconnection
-                        last_seq = trade.seq
-                    yield Fill.from_event(trade, instrument)  # type: ignore[arg-type]
+        decode = lambda trades: [codec.event_from_proto(t) for t in trades]  # noqa: E731
+        async for batch_symbol, trades in self._resumed("StreamTrades", symbol, "trades", decode):
+            instrument = await self.instrument(batch_symbol)
+            for trade in trades:
+                yield Fill.from_event(trade, instrument)  # type: ignore[arg-type]
 
     async def _count_resync(self) -> None:
         self.resyncs += 1
@@ -551,24 +538,34 @@ class AsyncMarketClient:
         Reconnects like ``stream_trades``: a stream of one instrument resumes with no event
         lost or repeated.
         """
+        stream = self._resumed("StreamEvents", symbol, "events", codec.events_from_proto)
+        async for batch_symbol, events in stream:
+            yield EventBatch(batch_symbol, events)
+
+    async def _resumed(
+        self, method: str, symbol: str | None, field: str, decode: Any
+    ) -> AsyncIterator[tuple[str, list[Event]]]:
+        """``(symbol, events)`` of each message of a trade or event stream (``decode`` of its
+        ``field``), across reconnections; events sent again after one are dropped."""
         last_seq = await self._position(symbol)
+        request_class = getattr(pb, f"{method}Request")
         messages = self._follow(
-            "StreamEvents",
+            method,
             symbol,
-            lambda _: pb.StreamEventsRequest(symbol=symbol or ""),
+            lambda _: request_class(symbol=symbol or ""),
             lambda: last_seq,
             on_gap=self._count_resync,
         )
         async with aclosing(messages):  # type: ignore[type-var]
             async for message in messages:
-                batch = EventBatch.from_proto(message)
-                if symbol is not None and batch.events:
-                    if last_seq is not None and batch.events[0].seq <= last_seq:
-                        batch = EventBatch(symbol, [e for e in batch.events if e.seq > last_seq])
-                        if not batch.events:
+                events = decode(getattr(message, field))
+                if symbol is not None and events:
+                    if last_seq is not None and events[0].seq <= last_seq:
+                        events = [e for e in events if e.seq > last_seq]
+                        if not events:
                             continue
-                    last_seq = batch.events[-1].seq
-                yield batch
+                    last_seq = events[-1].seq
+                yield message.symbol, events
 
 
 class Identity(NamedTuple):

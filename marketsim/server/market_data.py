@@ -18,6 +18,7 @@ docs/durability-and-fanout.md).
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
 import grpc
@@ -37,7 +38,7 @@ History = Callable[[str, int], "list[Event] | None"]
 
 #: Book stream messages per second that all reading subscribers of one instrument share (so
 #: each of N readers sends at most budget / N per second).
-BOOK_UPDATE_BUDGET = 10_000
+BOOK_UPDATE_BUDGET = 5_000
 
 
 def no_history(symbol: str, from_seq: int) -> None:
@@ -118,9 +119,11 @@ class MarketDataStreams:
                     with self.hub.sending(book.symbol):  # a stalled reader blocks in here
                         yield message
                     last_seq = seq
-                # Publications queue up meanwhile and go out together in the next message.
+                # Publications queue up meanwhile and go out together in the next message. The
+                # jitter keeps subscribers woken by one publication from staying in step: a
+                # thousand sends at once would hold up every order behind them.
                 pause = self.book_pause(book.symbol, request.max_updates_per_second)
-                if (wait := started + pause - loop.time()) > 0:
+                if (wait := started + pause * random.uniform(0.5, 1.5) - loop.time()) > 0:
                     await asyncio.sleep(wait)
         finally:
             self.hub.unsubscribe(subscription)
