@@ -8,7 +8,10 @@ client can act on. So a stalled reader costs matching one ``deque.append`` per b
 overflows, and nothing after that.
 
 The hub also keeps each instrument's recent publications in a ``Backlog``, from which a
-stream that broke resumes where its client left off (``replay``).
+stream that broke resumes where its client left off (``replay``). Book streams use nothing
+else: they *follow* the backlog (``news``, then ``replay`` from where they are), so publishing
+costs nothing per book subscriber, and one that stalls simply falls behind until the backlog
+no longer reaches back to it (then it gets a snapshot).
 """
 
 from __future__ import annotations
@@ -101,6 +104,10 @@ class Hub:
         self.backlog_events = backlog_events
         self._backlogs: dict[str, Backlog] = {}
         self._sending: dict[str, int] = {}  # per symbol, subscribers inside ``sending``
+        self._followers: dict[str, int] = {}  # per symbol, book streams following the backlog
+        self._news: dict[str, asyncio.Event] = {}  # per symbol, set at each publication
+        #: How often ``close`` was called: a book stream started before the last one ends.
+        self.closings = 0
         self._by_symbol: dict[str | None, set[Subscription]] = {}
         self._by_owner: dict[str, set[Subscription]] = {}
 
@@ -144,12 +151,37 @@ class Hub:
         if backlog is None:
             backlog = self._backlogs[symbol] = Backlog(self.backlog_events)
         backlog.append(item)
+        news = self._news.get(symbol)
+        if news is not None:
+            news.set()  # wakes the followers waiting now; later ones see the backlog moved
+            news.clear()
         specific = self._by_symbol.get(symbol)
         catch_all = self._by_symbol.get(None)
         for subscribers in (specific, catch_all):
             if subscribers:
                 for subscription in subscribers:
                     subscription.push(item)
+
+    def follow(self, symbol: str) -> None:
+        """Count a book stream of ``symbol`` that follows the backlog (until ``unfollow``)."""
+        self._followers[symbol] = self._followers.get(symbol, 0) + 1
+
+    def unfollow(self, symbol: str) -> None:
+        """Forget a book stream counted by ``follow``."""
+        self._followers[symbol] -= 1
+
+    async def news(self, symbol: str, seq: int, closings: int) -> bool:
+        """Wait until ``symbol`` has events after ``seq`` (True), or until the hub is closed
+        after having been closed ``closings`` times (False)."""
+        while self.closings == closings:
+            backlog = self._backlogs.get(symbol)
+            if backlog is not None and backlog.seq is not None and backlog.seq > seq:
+                return True
+            news = self._news.get(symbol)
+            if news is None:
+                news = self._news[symbol] = asyncio.Event()
+            await news.wait()
+        return False
 
     def replay(self, symbol: str, from_seq: int) -> list[Published] | None:
         """The recent publications of ``symbol`` after ``from_seq`` (see ``Backlog.since``);
@@ -180,7 +212,11 @@ class Hub:
                 subscription.push(item)
 
     def close(self) -> None:
-        """End every subscription (server shutdown)."""
+        """End every subscription and book stream (server shutdown)."""
+        self.closings += 1
+        for news in self._news.values():
+            news.set()
+            news.clear()
         for groups in (self._by_symbol, self._by_owner):
             for subscribers in groups.values():  # type: ignore[attr-defined]
                 for subscription in subscribers:
@@ -193,15 +229,17 @@ class Hub:
         return _Sending(self._sending, symbol)
 
     def readers_of(self, symbol: str) -> int:
-        """Number of subscriptions to ``symbol`` alone (not counting catch-all ones) that are
-        not waiting for a message to be sent."""
-        return len(self._by_symbol.get(symbol, ())) - self._sending.get(symbol, 0)
+        """Number of book streams of ``symbol`` that are not waiting for a message to be
+        sent (a stalled reader waits there)."""
+        return self._followers.get(symbol, 0) - self._sending.get(symbol, 0)
 
     @property
     def subscriber_count(self) -> int:
         """Number of live subscriptions."""
-        return sum(len(s) for s in self._by_symbol.values()) + sum(
-            len(s) for s in self._by_owner.values()
+        return (
+            sum(len(s) for s in self._by_symbol.values())
+            + sum(len(s) for s in self._by_owner.values())
+            + sum(self._followers.values())
         )
 
 

@@ -7,12 +7,14 @@ synchronous step on the server loop, so nothing published can fall between them 
 twice. When the events cannot be found, a book stream starts from a fresh snapshot and a trade
 or event stream fails with OUT_OF_RANGE (``StreamGapError``), so the client resynchronises.
 
-Book streams are conflated: a subscriber sends at most ``max_updates_per_second`` messages, and
-all the book subscribers of an instrument share ``book_update_budget`` messages per second.
-Between two messages a subscriber sleeps while publications queue up; the next message joins
-their deltas. Sending a stream message costs the server loop far more than matching an order,
-so this bound is what keeps order entry fast with a thousand subscribers (see
-docs/durability-and-fanout.md).
+Book streams follow the hub's backlog rather than a queue of their own, so a publication costs
+nothing per book subscriber, and they are conflated: a subscriber sends at most
+``max_updates_per_second`` messages, and the reading book subscribers of an instrument share
+``book_update_budget`` messages per second. Between two messages a subscriber sleeps while
+publications pile up; the next message joins their deltas. One that falls behind further
+than the backlog reaches (a stalled reader) gets a fresh snapshot. Sending a stream message
+costs the server loop far more than matching an order, so this bound is what keeps order entry
+fast with a thousand subscribers (see docs/durability-and-fanout.md).
 """
 
 from __future__ import annotations
@@ -93,40 +95,42 @@ class MarketDataStreams:
             book = self.exchange[request.symbol]
         except Exception as error:
             await abort(context, error)
-        # Subscribe and snapshot (or catch up) in one synchronous step: no batch can fall
-        # between them.
-        subscription = self.hub.subscribe(book.symbol)
-        missed = self.catch_up(book, request.from_seq) if request.HasField("from_seq") else None
+        symbol, hub, closings = book.symbol, self.hub, self.hub.closings
+        hub.follow(symbol)
         try:
             await context.send_initial_metadata(())  # tells the client it is subscribed
+            # ``position``: the seq of the last publication taken into account. Each snapshot
+            # or catch-up is made in one synchronous step with the position it stands for.
+            missed = self.catch_up(book, request.from_seq) if request.HasField("from_seq") else None
             if missed is None:
+                position = last_seq = book.seq
                 yield pb.BookUpdate(snapshot=encoding.snapshot_to_proto(book, request.depth))
-                last_seq = book.seq
             else:
-                last_seq = request.from_seq
+                position, last_seq = book.seq, request.from_seq
                 for message, seq in delta_messages(missed, last_seq):
                     yield message
                     last_seq = seq
             loop = asyncio.get_running_loop()
-            while (items := await subscription.next_items()) is not None:
-                if subscription.overflowed:
-                    subscription.overflowed = False
+            while await hub.news(symbol, position, closings):
+                items = hub.replay(symbol, position)
+                if items is None:  # it fell behind further than the backlog reaches
+                    position = last_seq = book.seq
                     yield pb.BookUpdate(snapshot=encoding.snapshot_to_proto(book, request.depth))
-                    last_seq = book.seq
                     continue
+                position = items[-1].seq
                 started = loop.time()
                 for message, seq in delta_messages(items, last_seq):
-                    with self.hub.sending(book.symbol):  # a stalled reader blocks in here
+                    with hub.sending(symbol):  # a stalled reader blocks in here
                         yield message
                     last_seq = seq
-                # Publications queue up meanwhile and go out together in the next message. The
-                # jitter keeps subscribers woken by one publication from staying in step: a
-                # thousand sends at once would hold up every order behind them.
-                pause = self.book_pause(book.symbol, request.max_updates_per_second)
+                # Publications pile up in the backlog meanwhile and go out together in the
+                # next message. The jitter keeps subscribers woken by one publication from
+                # staying in step: a thousand sends at once would hold up every order.
+                pause = self.book_pause(symbol, request.max_updates_per_second)
                 if (wait := started + pause * random.uniform(0.5, 1.5) - loop.time()) > 0:
                     await asyncio.sleep(wait)
         finally:
-            self.hub.unsubscribe(subscription)
+            hub.unfollow(symbol)
 
     async def StreamTrades(self, request, context) -> AsyncIterator[bytes]:
         async for symbol, parts in self._stream(request, context, encoding.TRADE_ENCODINGS):

@@ -46,8 +46,8 @@ def test_subscribers_of_one_instrument_share_the_budget(server):
     service = server.service
     assert service.book_pause("ACME", 0) == 0  # nobody to share with, no cap
     for _ in range(10):
-        server.hub.subscribe("ACME")
-    server.hub.subscribe("XYZ")  # another instrument's subscribers do not count
+        server.hub.follow("ACME")
+    server.hub.follow("XYZ")  # another instrument's subscribers do not count
     assert service.book_pause("ACME", 0) == 10 / BOOK_UPDATE_BUDGET
     assert service.book_pause("ACME", 2) == 0.5  # the subscriber's own cap is lower
     service.book_update_budget = 20
