@@ -16,7 +16,9 @@ benchmarks/service.py, for ``--duration`` seconds each way:
   * submit_many: ``AsyncMarketClient.submit_many`` in chunks of ``--chunk`` orders; orders/s.
 
 The subscriber process counts the messages (book updates) each live subscriber receives during
-both windows. Targets (issue 9), each printed PASS/FAIL: at every N, both order rates at least
+both windows. ``srv us/order`` is the server process's CPU time during the unary window per
+order: it includes the fan-out, and depends much less than the rates on what else the shared
+machine runs. Targets (issue 9), each printed PASS/FAIL: at every N, both order rates at least
 50% of the same round's N=0 rate; p99 unary ack under 20 ms at the largest N; every live
 subscriber at least 10 updates/s. Ratios are taken within a round, so machine load affects
 both sides alike; the load average is printed.
@@ -140,8 +142,11 @@ async def bulk_orders(address: str, seconds: float, chunk: int) -> float:
 class Run:
     """One measurement at one subscriber count."""
 
-    def __init__(self, subs: int, unary: float, latencies: list[int], bulk: float, per_sub):
+    def __init__(
+        self, subs: int, unary: float, latencies: list[int], bulk: float, per_sub, cpu_us: float
+    ):
         self.subs = subs
+        self.cpu_us = cpu_us  # server CPU per unary order, fan-out included
         self.unary = unary
         self.bulk = bulk
         quantiles = statistics.quantiles(latencies, n=100)
@@ -167,7 +172,10 @@ async def measure(args, subs: int) -> Run:
             helper.stdin.write(f"{start} {end}\n".encode())  # type: ignore[union-attr]
             await helper.stdin.drain()  # type: ignore[union-attr]
             await asyncio.sleep(start - time.time())
+        pid = market.process.pid  # type: ignore[attr-defined]
+        cpu_before = svc.cpu_seconds(pid)
         unary, latencies = await unary_orders(market.address, args.duration)
+        cpu_us = (svc.cpu_seconds(pid) - cpu_before) / len(latencies) * 1e6
         bulk = await bulk_orders(market.address, args.duration, args.chunk)
         per_sub: list[float] = []
         if helper is not None:
@@ -177,7 +185,7 @@ async def measure(args, subs: int) -> Run:
             helper.stdin.close()  # type: ignore[union-attr]
             await helper.wait()
         await asyncio.to_thread(market.stop)
-    return Run(subs, unary, latencies, bulk, per_sub)
+    return Run(subs, unary, latencies, bulk, per_sub, cpu_us)
 
 
 def report(rounds: list[list[Run]]) -> bool:
@@ -185,7 +193,7 @@ def report(rounds: list[list[Run]]) -> bool:
     print(f"\nload average: {svc.loadavg()}")
     print(
         f"{'round':>5} {'subs':>5} {'unary/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'bulk/s':>8} {'ratio':>6} {'live upd/s min':>14} {'median':>7}"
+        f"{'bulk/s':>8} {'ratio':>6} {'live upd/s min':>14} {'median':>7} {'srv us/order':>12}"
     )
     ok = True
     for r, runs in enumerate(rounds, 1):
@@ -197,7 +205,7 @@ def report(rounds: list[list[Run]]) -> bool:
                 f"{run.p50_ms:>7.2f} {run.p99_ms:>7.2f} {run.bulk:>8.0f} "
                 f"{run.bulk / base.bulk:>6.2f} "
                 f"{min(live) if live else float('nan'):>14.1f} "
-                f"{statistics.median(live) if live else float('nan'):>7.1f}"
+                f"{statistics.median(live) if live else float('nan'):>7.1f} {run.cpu_us:>12.0f}"
             )
     print()
     largest = max(run.subs for run in rounds[0])
