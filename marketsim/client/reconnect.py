@@ -86,11 +86,14 @@ class Reconnect:
 
     def channel_options(self) -> list[tuple[str, int]]:
         """grpc channel options that keep the channel's own reconnection as prompt as ours
-        (grpc otherwise waits 1 s, then longer and longer, before it dials a lost server)."""
+        (grpc otherwise waits 1 s, then longer and longer, before it dials a lost server).
+
+        ``grpc.min_reconnect_backoff_ms`` is left alone: grpc takes it as the least time a
+        connection attempt is given, and a short one fails connections on a busy machine.
+        """
         initial_ms = max(1, round(self.initial_delay * 1000))
         return [
             ("grpc.initial_reconnect_backoff_ms", initial_ms),
-            ("grpc.min_reconnect_backoff_ms", initial_ms),
             ("grpc.max_reconnect_backoff_ms", max(initial_ms, round(self.max_delay * 1000))),
         ]
 
