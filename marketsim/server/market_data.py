@@ -20,8 +20,9 @@ fast with a thousand subscribers (see docs/durability-and-fanout.md).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import random
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 
 import grpc
 
@@ -35,8 +36,9 @@ from marketsim.wire import codec
 from marketsim.wire.v1 import market_pb2 as pb
 
 #: ``history(symbol, from_seq)``: the events of ``symbol`` with seq > ``from_seq`` from durable
-#: storage, oldest first, or None when it does not hold them.
-History = Callable[[str, int], "list[Event] | None"]
+#: storage, oldest first, or None when it does not hold them; a plain function or a coroutine
+#: function (one that reads files should not block the loop).
+History = Callable[[str, int], "list[Event] | Awaitable[list[Event] | None] | None"]
 
 #: Book stream messages per second that all reading subscribers of one instrument share (so
 #: each of N readers sends at most budget / N per second).
@@ -70,9 +72,14 @@ class MarketDataStreams:
         except Exception as error:
             await abort(context, error)
 
-    def catch_up(self, book: OrderBook, from_seq: int) -> list[Published] | None:
+    async def catch_up(self, book: OrderBook, from_seq: int) -> list[Published] | None:
         """The publications of ``book`` after ``from_seq`` up to its present seq, from the
-        hub's backlog or else from ``history``; None if they cannot all be found."""
+        hub's backlog or else from ``history``; None if they cannot all be found.
+
+        Whatever ``history`` awaits, the part after it runs in one synchronous step up to
+        the return, so a caller that subscribes (or notes the book's seq) right after the
+        ``await`` misses nothing published meanwhile and gets nothing twice.
+        """
         if from_seq == book.seq:
             return []
         if from_seq > book.seq:  # e.g. a server restarted without its journal
@@ -80,6 +87,8 @@ class MarketDataStreams:
         items = self.hub.replay(book.symbol, from_seq)
         if items is None:
             events = self.history(book.symbol, from_seq)
+            if inspect.isawaitable(events):
+                events = await events
             if not events or events[0].seq != from_seq + 1:
                 return None
             newer = self.hub.replay(book.symbol, events[-1].seq)
@@ -101,7 +110,9 @@ class MarketDataStreams:
             await context.send_initial_metadata(())  # tells the client it is subscribed
             # ``position``: the seq of the last publication taken into account. Each snapshot
             # or catch-up is made in one synchronous step with the position it stands for.
-            missed = self.catch_up(book, request.from_seq) if request.HasField("from_seq") else None
+            missed = None
+            if request.HasField("from_seq"):
+                missed = await self.catch_up(book, request.from_seq)
             if missed is None:
                 position = last_seq = book.seq
                 yield pb.BookUpdate(snapshot=encoding.snapshot_to_proto(book, request.depth))
@@ -163,7 +174,7 @@ class MarketDataStreams:
         if request.HasField("from_seq"):
             if symbol is None:
                 await abort(context, InvalidCommandError("from_seq needs a symbol"))
-            caught_up = self.catch_up(self.exchange[symbol], request.from_seq)
+            caught_up = await self.catch_up(self.exchange[symbol], request.from_seq)
             if caught_up is None:
                 await abort(context, _gap(self.exchange[symbol], request.from_seq))
             missed = caught_up

@@ -8,6 +8,8 @@ trade and event streams fail with OUT_OF_RANGE.
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import pytest
 from server_support import get_book, levels, limit, owner_metadata, within
@@ -124,7 +126,8 @@ async def test_beyond_the_backlog_trade_and_event_streams_fail_with_out_of_range
     assert f"after seq 1 (the book is at seq {now}" in failure.value.details()
 
 
-async def test_the_history_hook_fills_what_the_backlog_dropped(short_backlog, stub):
+@pytest.mark.parametrize("kind", ["function", "coroutine function"])
+async def test_the_history_hook_fills_what_the_backlog_dropped(short_backlog, stub, kind):
     now = await trade_a_little(stub, 5)
     asked = []
 
@@ -133,7 +136,10 @@ async def test_the_history_hook_fills_what_the_backlog_dropped(short_backlog, st
         # durable storage that lags the present by two events: the backlog has the rest
         return [e for e in short_backlog.exchange[symbol].events if from_seq < e.seq <= now - 2]
 
-    short_backlog.service.history = history
+    async def history_off_the_loop(symbol: str, from_seq: int):
+        return await asyncio.to_thread(history, symbol, from_seq)
+
+    short_backlog.service.history = history if kind == "function" else history_off_the_loop
     call = stub.StreamEvents(pb.StreamEventsRequest(symbol="ACME", from_seq=1))
     missed = await read_until(call, now, lambda m: seqs_of([m]))
     call.cancel()
@@ -169,3 +175,22 @@ async def test_from_seq_needs_a_symbol(stub):
         await within(call.read())
     assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "from_seq needs a symbol" in failure.value.details()
+
+
+async def test_orders_made_while_the_history_is_read_come_once_after_it(short_backlog, stub):
+    short_backlog.hub.backlog_events = 12  # holds what is published during the read
+    await trade_a_little(stub, 5)
+    later: list[int] = []
+
+    async def slow_history(symbol: str, from_seq: int):
+        events = [e for e in short_backlog.exchange[symbol].events if e.seq > from_seq]
+        later.append(await trade_a_little(stub, 1, start=7))  # published while we "read"
+        return events
+
+    short_backlog.service.history = slow_history
+    call = stub.StreamEvents(pb.StreamEventsRequest(symbol="ACME", from_seq=1))
+    await within(call.initial_metadata())
+    end = await trade_a_little(stub, 1, start=9)
+    messages = await read_until(call, end, lambda m: seqs_of([m]))
+    call.cancel()
+    assert later and seqs_of(messages) == list(range(2, end + 1))
