@@ -76,3 +76,11 @@ class StreamOverflowError(MarketsimError):
 
     Resubscribe (and resynchronise from a snapshot) to continue.
     """
+
+
+class StreamGapError(MarketsimError):
+    """A stream could not resume where the client left off: the events after its ``from_seq``
+    are no longer held by the server (nor in its journal).
+
+    Subscribe again without ``from_seq`` and resynchronise from a snapshot; events were missed.
+    """

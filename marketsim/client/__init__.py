@@ -1,6 +1,7 @@
 """Clients of a marketsim server: ``AsyncMarketClient`` and its blocking twin ``MarketClient``."""
 
 from marketsim.client.aio import AsyncMarketClient
+from marketsim.client.reconnect import Reconnect, Reconnected
 from marketsim.client.recorder import Recorder
 from marketsim.client.sync import MarketClient
 from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch, LocalBook
@@ -12,5 +13,7 @@ __all__ = [
     "EventBatch",
     "LocalBook",
     "MarketClient",
+    "Reconnect",
+    "Reconnected",
     "Recorder",
 ]

@@ -20,11 +20,12 @@ import grpc
 from tqdm.auto import tqdm
 
 from marketsim.client.cases import AsyncCaseMethods
-from marketsim.client.recorder import Recorder
-from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch, LocalBook
-from marketsim.core import AuctionResult, Fill, Instrument, OrderResult
+from marketsim.client.reconnect import Reconnect
+from marketsim.client.streams import ClientStreams
+from marketsim.client.views import BookSnapshot
+from marketsim.core import AuctionResult, Instrument, OrderResult
 from marketsim.core.commands import CancelOrder, Command, replace_in_units, submit_in_units
-from marketsim.core.events import BookDelta, Event
+from marketsim.core.events import Event
 from marketsim.core.ledger import Account
 from marketsim.server.errors import exception_for, status_code_from_number
 from marketsim.wire import codec
@@ -44,7 +45,7 @@ def _raise_for(error: grpc.aio.AioRpcError) -> None:
     raise exception_for(error.code(), error.details() or "") from None
 
 
-class AsyncMarketClient(AsyncCaseMethods):
+class AsyncMarketClient(AsyncCaseMethods, ClientStreams):
     """Talk to a marketsim server at ``address`` ("host:port").
 
     A market with participants knows you by ``token`` (sent as ``authorization: Bearer``
@@ -53,6 +54,11 @@ class AsyncMarketClient(AsyncCaseMethods):
     system's roots), and presents ``certificate_chain`` and ``private_key`` to a server that
     asks for client certificates. ``timeout`` (seconds) bounds every unary call; streams run
     until closed. Use it as an async context manager, or call ``close()`` when done.
+
+    Streams (``stream_book``, ``stream_trades``, ``stream_events``, ``record``) reconnect by
+    themselves when they break, resuming where they left off: see ``Reconnect`` for the
+    backoff, the give-up time and the callback; ``reconnect=False`` turns this off. Unary
+    calls are not retried.
     """
 
     def __init__(
@@ -66,10 +72,15 @@ class AsyncMarketClient(AsyncCaseMethods):
         certificate_chain: bytes | str | Path | None = None,
         private_key: bytes | str | Path | None = None,
         timeout: float = 10.0,
+        reconnect: Reconnect | bool = True,
     ) -> None:
         self.address = address
         self.owner = owner
         self.timeout = timeout
+        #: How streams reconnect (None: they do not).
+        self.reconnect: Reconnect | None = (
+            Reconnect() if reconnect is True else reconnect if reconnect else None
+        )
         self._settings = {
             "owner": owner,
             "token": token,
@@ -78,9 +89,12 @@ class AsyncMarketClient(AsyncCaseMethods):
             "certificate_chain": certificate_chain,
             "private_key": private_key,
             "timeout": timeout,
+            "reconnect": reconnect,
         }
-        #: Times a book stream found a gap and resubscribed for a fresh snapshot.
+        #: Times a stream could not resume where it left off and started again from a
+        #: snapshot (book streams and recorders) or with events missing (trades and events).
         self.resyncs = 0
+        self._closes = 0  # how often close() was called: streams of an old channel stop
         metadata = []
         if owner:
             metadata.append((codec.OWNER_METADATA_KEY, owner))
@@ -107,6 +121,8 @@ class AsyncMarketClient(AsyncCaseMethods):
         loop = asyncio.get_running_loop()
         if self._stub is None:
             options = [("grpc.max_receive_message_length", MAX_RECEIVE_BYTES)]
+            if self.reconnect is not None:
+                options += self.reconnect.channel_options()
             if self._credentials is None:
                 self._channel = grpc.aio.insecure_channel(self.address, options=options)
             else:
@@ -136,6 +152,7 @@ class AsyncMarketClient(AsyncCaseMethods):
 
     async def close(self) -> None:
         """Close the channel (streams in progress end with an error)."""
+        self._closes += 1
         if self._channel is not None:
             await self._channel.close()
             self._channel = self._stub = None
@@ -376,85 +393,6 @@ class AsyncMarketClient(AsyncCaseMethods):
         """A snapshot of ``symbol``'s book, ``depth`` levels per side (0 for all)."""
         request = pb.GetBookRequest(symbol=symbol, depth=depth)
         return BookSnapshot.from_proto(await self._unary("GetBook", request))
-
-    async def stream_book(self, symbol: str) -> AsyncIterator[BookUpdate]:
-        """The live book: a snapshot, then deltas, each already applied to ``update.book``.
-
-        The client keeps every level (deltas arrive for all of them, so a copy cut to the top
-        levels could not tell which level moves up when the best one goes); take the top N
-        with ``update.book.snapshot(N)`` or ``update.book.level_ticks(side, N)``. If the stream
-        ever skips (a message does not follow the one before), the client resubscribes and
-        starts again from a fresh snapshot by itself (``self.resyncs``).
-        """
-        request = pb.StreamBookRequest(symbol=symbol)
-        while True:
-            call = self.stub.StreamBook(request, metadata=self._metadata)
-            book: LocalBook | None = None
-            try:
-                async for message in call:
-                    if message.HasField("snapshot"):
-                        book = LocalBook(BookSnapshot.from_proto(message.snapshot))
-                        yield BookUpdate("snapshot", book.seq, book)
-                        continue
-                    update = message.deltas
-                    if book is None or update.prev_seq != book.seq:
-                        self.resyncs += 1
-                        break
-                    deltas: list[BookDelta] = codec.events_from_proto(update.deltas)  # type: ignore[assignment]
-                    book.apply(deltas, update.seq)
-                    yield BookUpdate("deltas", update.seq, book, deltas)
-                else:
-                    return  # the server ended the stream (it is shutting down)
-            except grpc.aio.AioRpcError as error:
-                _raise_for(error)
-            finally:
-                call.cancel()
-
-    async def stream_trades(self, symbol: str | None = None) -> AsyncIterator[Fill]:
-        """Trades as they happen, of one instrument or (``None``) of all."""
-        request = pb.StreamTradesRequest(symbol=symbol or "")
-        call = self.stub.StreamTrades(request, metadata=self._metadata)
-        try:
-            async for batch in call:
-                instrument = await self.instrument(batch.symbol)
-                for trade in batch.trades:
-                    yield Fill.from_event(codec.event_from_proto(trade), instrument)  # type: ignore[arg-type]
-        except grpc.aio.AioRpcError as error:
-            _raise_for(error)
-        finally:
-            call.cancel()
-
-    async def record(self, symbol: str, *, max_events: int | None = None) -> Recorder:
-        """Start recording ``symbol``'s events in the background; see ``Recorder``.
-
-        The recording runs on the calling event loop until ``rec.stop()`` or ``close()``.
-        """
-        instrument = await self.instrument(symbol)
-        call = self.stub.StreamEvents(
-            pb.StreamEventsRequest(symbol=symbol), metadata=self._metadata
-        )
-        try:
-            # The server sends headers once subscribed: a snapshot taken after that is covered.
-            await asyncio.wait_for(call.initial_metadata(), self.timeout)
-            start = await self.book(symbol, depth=0)
-        except BaseException:
-            call.cancel()
-            raise
-        recorder = Recorder(instrument, start, max_events)
-        recorder.begin(call, codec.events_from_proto)
-        return recorder
-
-    async def stream_events(self, symbol: str | None = None) -> AsyncIterator[EventBatch]:
-        """Every engine event, in batches of one instrument, of one instrument or all."""
-        request = pb.StreamEventsRequest(symbol=symbol or "")
-        call = self.stub.StreamEvents(request, metadata=self._metadata)
-        try:
-            async for batch in call:
-                yield EventBatch.from_proto(batch)
-        except grpc.aio.AioRpcError as error:
-            _raise_for(error)
-        finally:
-            call.cancel()
 
 
 class Identity(NamedTuple):

@@ -9,15 +9,20 @@ A recorder subscribes to the event stream first and then takes a snapshot of the
 snapshot plus the events after it describe every state of the book from then on. The frames
 are built when asked for, from a copy of what has arrived, so a notebook can look at a
 recording while it grows.
+
+The client's stream reconnects by itself and resumes after the last recorded event, so a
+recording goes on across a dropped connection or a server restart with every event once. If
+the server no longer has the missed events, the recording starts again from a fresh snapshot
+and says so in ``gaps``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Callable
 
 import pandas as pd
 
@@ -27,9 +32,7 @@ from marketsim.client.views import BookSnapshot, LocalBook, book_at
 from marketsim.core.events import BookDelta, Event
 from marketsim.core.types import Instrument
 
-if TYPE_CHECKING:
-    import grpc.aio
-
+log = logging.getLogger("marketsim.client")
 #: How often the ``wait`` methods look at the recording.
 _POLL_SECONDS = 0.005
 
@@ -55,21 +58,40 @@ class Recorder:
         self._loop: asyncio.AbstractEventLoop | None = None
         #: Why recording ended early (the stream failed), else None.
         self.error: BaseException | None = None
+        #: (last seq recorded, seq of the snapshot it started again from) for each time the
+        #: events in between could not be had; the events before such a gap were dropped.
+        self.gaps: list[tuple[int, int]] = []
 
     # -- recording --------------------------------------------------------------------------
 
-    def begin(self, call: grpc.aio.UnaryStreamCall, decode: Callable[[object], list[Event]]):
-        """Consume ``call`` (an open StreamEvents call) on the running loop."""
+    def begin(self, stream: AsyncIterator, decode: Callable[[object], list[Event]]):
+        """Consume ``stream`` (EventBatch messages of this instrument, e.g. an open
+        StreamEvents call) on the running loop."""
         self._loop = asyncio.get_running_loop()
-        self._task = asyncio.create_task(self._consume(call, decode), name="marketsim-recorder")
+        self._task = asyncio.create_task(self._consume(stream, decode), name="marketsim-recorder")
 
-    async def _consume(self, call, decode) -> None:
-        start_seq = self._start.seq
+    def resync(self, snapshot: BookSnapshot) -> None:
+        """Start again from ``snapshot`` after events were lost: what was recorded is dropped,
+        since no book between the two can be rebuilt, and the gap is noted in ``gaps``."""
+        with self._lock:
+            self.gaps.append((self._seq_locked(), snapshot.seq))
+            self._start = LocalBook(snapshot)
+            self._events.clear()
+        log.warning(
+            "recording of %s lost events: it starts again from a snapshot at seq %d",
+            self.instrument.symbol,
+            snapshot.seq,
+        )
+
+    async def _consume(self, stream, decode) -> None:
         try:
-            async for batch in call:
+            async for batch in stream:
                 with gc_paused():  # decoding allocates next to the many events kept
-                    events = [e for e in decode(batch.events) if e.seq > start_seq]
+                    events = decode(batch.events)
                 with self._lock:
+                    last = self._seq_locked()  # events up to it are in the start or recorded
+                    if events and events[0].seq <= last:
+                        events = [e for e in events if e.seq > last]
                     self._events.extend(events)
                     if self.max_events is not None and len(self._events) > self.max_events:
                         self._fold(len(self._events) - self.max_events)
@@ -78,7 +100,10 @@ class Recorder:
         except BaseException as error:
             self.error = error
         finally:
-            call.cancel()
+            if hasattr(stream, "aclose"):
+                await stream.aclose()
+            else:
+                stream.cancel()
 
     def _fold(self, count: int) -> None:
         """Move at least the oldest ``count`` events into the starting book (lock held).
@@ -152,7 +177,11 @@ class Recorder:
     def seq(self) -> int:
         """Seq of the last recorded event (of the starting snapshot before any)."""
         with self._lock:
-            return self._events[-1].seq if self._events else self._start.seq
+            return self._seq_locked()
+
+    def _seq_locked(self) -> int:
+        """``seq``, for a caller that holds the lock."""
+        return self._events[-1].seq if self._events else self._start.seq
 
     def __len__(self) -> int:
         with self._lock:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar, overload
 from marketsim import runtime
 from marketsim.client.aio import AsyncMarketClient, Identity, OrderSpec, PrivateUpdate
 from marketsim.client.cases import CaseMethods
+from marketsim.client.reconnect import Reconnect
 from marketsim.client.recorder import Recorder
 from marketsim.client.views import BookSnapshot, BookUpdate, EventBatch
 from marketsim.core import AuctionResult, Fill, Instrument, OrderResult
@@ -31,6 +32,7 @@ class MarketClient(CaseMethods):
     """Blocking client of a marketsim server; same methods as ``AsyncMarketClient``.
 
     ``timeout`` bounds each call (streams wait for their next item without a deadline).
+    Streams reconnect by themselves unless ``reconnect=False`` (see ``Reconnect``).
     """
 
     def __init__(
@@ -44,6 +46,7 @@ class MarketClient(CaseMethods):
         certificate_chain: bytes | str | Path | None = None,
         private_key: bytes | str | Path | None = None,
         timeout: float = 10.0,
+        reconnect: Reconnect | bool = True,
     ) -> None:
         self._client = AsyncMarketClient(
             address,
@@ -54,6 +57,7 @@ class MarketClient(CaseMethods):
             certificate_chain=certificate_chain,
             private_key=private_key,
             timeout=timeout,
+            reconnect=reconnect,
         )
         self.timeout = timeout
 
@@ -186,9 +190,11 @@ class MarketClient(CaseMethods):
         """A snapshot of ``symbol``'s book, ``depth`` levels per side (0 for all)."""
         return self._wait(self._client.book(symbol, depth))
 
-    def stream_book(self, symbol: str) -> Iterator[BookUpdate]:
+    def stream_book(self, symbol: str, *, max_updates_per_second: int = 0) -> Iterator[BookUpdate]:
         """The live book, as a blocking iterator (see ``AsyncMarketClient.stream_book``)."""
-        return _blocking(self._client.stream_book(symbol))
+        return _blocking(
+            self._client.stream_book(symbol, max_updates_per_second=max_updates_per_second)
+        )
 
     def stream_trades(self, symbol: str | None = None) -> Iterator[Fill]:
         """Trades as they happen, as a blocking iterator."""

@@ -14,6 +14,7 @@ from marketsim.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    StreamGapError,
     StreamOverflowError,
     UnknownOrderError,
     UnknownSymbolError,
@@ -27,6 +28,7 @@ _STATUS_OF: tuple[tuple[type[Exception], grpc.StatusCode], ...] = (
     (AuthenticationError, grpc.StatusCode.UNAUTHENTICATED),
     (RateLimitError, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (MarketUnavailableError, grpc.StatusCode.UNAVAILABLE),
+    (StreamGapError, grpc.StatusCode.OUT_OF_RANGE),
 )
 
 #: Rate-limit messages start with this, which tells them apart from stream overflows.
@@ -72,6 +74,8 @@ def exception_for(code: grpc.StatusCode, message: str) -> Exception:
             match = _RETRY_IN.search(message)
             return RateLimitError(message, float(match.group(1)) if match else None)
         return StreamOverflowError(message)
+    if code == grpc.StatusCode.OUT_OF_RANGE:
+        return StreamGapError(message)
     if code == grpc.StatusCode.UNAVAILABLE:
         return MarketUnavailableError(f"market server unavailable: {message}")
     return MarketsimError(f"{code.name}: {message}")

@@ -6,6 +6,12 @@ subscriber. A subscriber whose queue is full is marked *overflowed* and its queu
 book stream answers with a fresh snapshot, an event or trade stream ends with an error the
 client can act on. So a stalled reader costs matching one ``deque.append`` per batch until it
 overflows, and nothing after that.
+
+The hub also keeps each instrument's recent publications in a ``Backlog``, from which a
+stream that broke resumes where its client left off (``replay``). Book streams use nothing
+else: they *follow* the backlog (``news``, then ``replay`` from where they are), so publishing
+costs nothing per book subscriber, and one that stalls simply falls behind until the backlog
+no longer reaches back to it (then it gets a snapshot).
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from marketsim.core.events import AuctionUncrossed, BookDelta, Event, PhaseChanged, Trade
+from marketsim.server.publications import DEFAULT_BACKLOG_EVENTS, Backlog, Published
+
+__all__ = ["DEFAULT_QUEUE_SIZE", "Hub", "Published", "Subscription"]
 
 T = TypeVar("T")
 
@@ -27,31 +36,6 @@ DEFAULT_QUEUE_SIZE = 10_000
 #: Most events a subscriber may have pending (a publication of one 10,000-command OrderEntry
 #: request carries ~40,000): a stalled reader pins at most this many, whatever the batch size.
 MAX_PENDING_EVENTS = 250_000
-
-
-class Published:
-    """One publication: consecutive events of one instrument, encoded lazily, once.
-
-    Every subscriber receives the same ``Published`` object, so an encoding (for example the
-    protobuf form of the book deltas) is computed by the first subscriber that needs it and
-    shared by the rest.
-    """
-
-    __slots__ = ("_encoded", "events", "seq", "symbol")
-
-    def __init__(self, symbol: str, events: list[Event]) -> None:
-        self.symbol = symbol
-        self.events = events
-        self.seq = events[-1].seq
-        self._encoded: dict[str, object] = {}
-
-    def encoded(self, name: str, encode: Callable[[list[Event]], T]) -> T:
-        """``encode(self.events)``, computed once per publication for each ``name``."""
-        try:
-            return self._encoded[name]  # type: ignore[return-value]
-        except KeyError:
-            value = self._encoded[name] = encode(self.events)
-            return value
 
 
 class Subscription(Generic[T]):
@@ -117,8 +101,17 @@ class Hub:
     """Routes publications to the subscriptions of their instrument and to catch-all ones,
     and each owner's own events to that owner's private subscriptions."""
 
-    def __init__(self, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+    def __init__(
+        self, queue_size: int = DEFAULT_QUEUE_SIZE, backlog_events: int = DEFAULT_BACKLOG_EVENTS
+    ) -> None:
         self.queue_size = queue_size
+        self.backlog_events = backlog_events
+        self._backlogs: dict[str, Backlog] = {}
+        self._sending: dict[str, int] = {}  # per symbol, subscribers inside ``sending``
+        self._followers: dict[str, int] = {}  # per symbol, book streams following the backlog
+        self._news: dict[str, asyncio.Event] = {}  # per symbol, set at each publication
+        #: How often ``close`` was called: a book stream started before the last one ends.
+        self.closings = 0
         self._by_symbol: dict[str | None, set[Subscription]] = {}
         self._by_owner: dict[str, set[Subscription]] = {}
         #: Called with every publication before it is fanned out (e.g. a trading case's bots
@@ -162,15 +155,48 @@ class Hub:
             observe(symbol, events)
         if self._by_owner:
             self._publish_private(symbol, events)
+        item = Published(symbol, events)
+        backlog = self._backlogs.get(symbol)
+        if backlog is None:
+            backlog = self._backlogs[symbol] = Backlog(self.backlog_events)
+        backlog.append(item)
+        news = self._news.get(symbol)
+        if news is not None:
+            news.set()  # wakes the followers waiting now; later ones see the backlog moved
+            news.clear()
         specific = self._by_symbol.get(symbol)
         catch_all = self._by_symbol.get(None)
-        if not specific and not catch_all:
-            return
-        item = Published(symbol, events)
         for subscribers in (specific, catch_all):
             if subscribers:
                 for subscription in subscribers:
                     subscription.push(item)
+
+    def follow(self, symbol: str) -> None:
+        """Count a book stream of ``symbol`` that follows the backlog (until ``unfollow``)."""
+        self._followers[symbol] = self._followers.get(symbol, 0) + 1
+
+    def unfollow(self, symbol: str) -> None:
+        """Forget a book stream counted by ``follow``."""
+        self._followers[symbol] -= 1
+
+    async def news(self, symbol: str, seq: int, closings: int) -> bool:
+        """Wait until ``symbol`` has events after ``seq`` (True), or until the hub is closed
+        after having been closed ``closings`` times (False)."""
+        while self.closings == closings:
+            backlog = self._backlogs.get(symbol)
+            if backlog is not None and backlog.seq is not None and backlog.seq > seq:
+                return True
+            news = self._news.get(symbol)
+            if news is None:
+                news = self._news[symbol] = asyncio.Event()
+            await news.wait()
+        return False
+
+    def replay(self, symbol: str, from_seq: int) -> list[Published] | None:
+        """The recent publications of ``symbol`` after ``from_seq`` (see ``Backlog.since``);
+        ``None`` when the backlog no longer reaches back so far."""
+        backlog = self._backlogs.get(symbol)
+        return None if backlog is None else backlog.since(from_seq)
 
     def _publish_private(self, symbol: str, events: list[Event]) -> None:
         by_owner = self._by_owner
@@ -205,16 +231,48 @@ class Hub:
             subscription.push(item)
 
     def close(self) -> None:
-        """End every subscription (server shutdown)."""
+        """End every subscription and book stream (server shutdown)."""
+        self.closings += 1
+        for news in self._news.values():
+            news.set()
+            news.clear()
         for groups in (self._by_symbol, self._by_owner):
             for subscribers in groups.values():  # type: ignore[attr-defined]
                 for subscription in subscribers:
                     subscription.close()
             groups.clear()  # type: ignore[attr-defined]
 
+    def sending(self, symbol: str) -> _Sending:
+        """Context of a subscriber of ``symbol`` waiting for its message to be sent (a stalled
+        reader stays in it): ``readers_of`` does not count it meanwhile."""
+        return _Sending(self._sending, symbol)
+
+    def readers_of(self, symbol: str) -> int:
+        """Number of book streams of ``symbol`` that are not waiting for a message to be
+        sent (a stalled reader waits there)."""
+        return self._followers.get(symbol, 0) - self._sending.get(symbol, 0)
+
     @property
     def subscriber_count(self) -> int:
         """Number of live subscriptions."""
-        return sum(len(s) for s in self._by_symbol.values()) + sum(
-            len(s) for s in self._by_owner.values()
+        return (
+            sum(len(s) for s in self._by_symbol.values())
+            + sum(len(s) for s in self._by_owner.values())
+            + sum(self._followers.values())
         )
+
+
+class _Sending:
+    """Counts a subscriber in ``Hub._sending`` while it is inside the ``with`` block."""
+
+    __slots__ = ("_counts", "_symbol")
+
+    def __init__(self, counts: dict[str, int], symbol: str) -> None:
+        self._counts = counts
+        self._symbol = symbol
+
+    def __enter__(self) -> None:
+        self._counts[self._symbol] = self._counts.get(self._symbol, 0) + 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._counts[self._symbol] -= 1

@@ -7,11 +7,8 @@ batches in exactly the order the engine produced them.
 
 from __future__ import annotations
 
-import logging
-import math
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import NoReturn
 
 import grpc
 
@@ -19,36 +16,38 @@ from marketsim.core import Exchange, OrderBook
 from marketsim.core.events import Event
 from marketsim.core.ledger import Ledger
 from marketsim.core.types import quoted
-from marketsim.errors import InvalidCommandError, MarketsimError, RateLimitError, UnknownSymbolError
+from marketsim.errors import InvalidCommandError
 from marketsim.server import accounts, encoding
+from marketsim.server.aborts import abort as _abort
+from marketsim.server.aborts import status_logged as _status_logged
 from marketsim.server.auth import Gate
 from marketsim.server.cases import CaseNotice, CaseRpcs
 from marketsim.server.durability import Journal
-from marketsim.server.errors import status_for
 from marketsim.server.gateway import Gateway
-from marketsim.server.hub import Hub, Subscription
+from marketsim.server.hub import Hub
+from marketsim.server.market_data import History, MarketDataStreams, no_history
 from marketsim.server.participants import Participant
 from marketsim.server.sequencer import Sequencer
 from marketsim.wire import codec
 from marketsim.wire.v1 import market_pb2 as pb
 from marketsim.wire.v1 import market_pb2_grpc as pb_grpc
 
-log = logging.getLogger(__name__)
-
 #: Most commands one OrderEntry request may carry.
 MAX_COMMANDS_PER_REQUEST = 10_000
-#: Trailing metadata of a rate-limited call: milliseconds until a command will be accepted.
-RETRY_AFTER_KEY = "retry-after-ms"
 #: Longest client_order_id (UTF-8 bytes).
 MAX_CLIENT_ORDER_ID_BYTES = 64
 
 
-class MarketService(CaseRpcs, pb_grpc.MarketServiceServicer):
+class MarketService(CaseRpcs, MarketDataStreams, pb_grpc.MarketServiceServicer):
     """``marketsim.wire.v1.MarketService`` over a market and a fan-out ``Hub``.
 
     ``market`` is an ``Exchange`` (the service keeps its accounts in a new ``Ledger``) or a
     ``Sequencer``, through which every state change goes; with a ``journal`` it is the
     journal's, which writes each change before it is applied.
+
+    ``history(symbol, from_seq)`` gives a stream resuming further back than the hub's backlog
+    the events of ``symbol`` with seq > ``from_seq`` from durable storage, or None; it is the
+    journal's when there is one (see ``MarketDataStreams``).
     """
 
     def __init__(
@@ -59,6 +58,7 @@ class MarketService(CaseRpcs, pb_grpc.MarketServiceServicer):
         *,
         gate: Gate | None = None,
         journal: Journal | None = None,
+        history: History | None = None,
     ) -> None:
         if isinstance(market, Exchange):
             market = Sequencer(market, Ledger(market.instruments))
@@ -66,6 +66,7 @@ class MarketService(CaseRpcs, pb_grpc.MarketServiceServicer):
         self.exchange = market.exchange
         self.ledger = market.ledger
         self.hub = hub
+        self.history = history or (journal.history if journal is not None else no_history)
         self.gate = gate or Gate()
         self.gateway = Gateway(self.ledger)
         self._clock = clock
@@ -262,110 +263,3 @@ class MarketService(CaseRpcs, pb_grpc.MarketServiceServicer):
                     yield update
         finally:
             self.hub.unsubscribe(subscription)
-
-    # -- market data ------------------------------------------------------------------------
-
-    async def GetBook(self, request, context):
-        try:
-            return encoding.snapshot_to_proto(self.exchange[request.symbol], request.depth)
-        except Exception as error:
-            await _abort(context, error)
-
-    async def StreamBook(self, request, context) -> AsyncIterator[pb.BookUpdate]:
-        try:
-            book = self.exchange[request.symbol]
-        except Exception as error:
-            await _abort(context, error)
-        # Subscribe and snapshot in one synchronous step: no batch can fall between them.
-        subscription = self.hub.subscribe(book.symbol)
-        try:
-            yield pb.BookUpdate(snapshot=encoding.snapshot_to_proto(book, request.depth))
-            last_seq = book.seq
-            while (items := await subscription.next_items()) is not None:
-                if subscription.overflowed:
-                    subscription.overflowed = False
-                    yield pb.BookUpdate(snapshot=encoding.snapshot_to_proto(book, request.depth))
-                    last_seq = book.seq
-                    continue
-                # Each publication is encoded once, as bytes shared by every subscriber, in
-                # segments of whole command batches; a message joins segments up to
-                # encoding.MAX_ITEMS_PER_MESSAGE deltas.
-                parts: list[bytes] = []
-                count, seq = 0, last_seq
-                for item in items:
-                    for n, segment_seq, data in item.encoded("deltas", encoding.delta_segments):
-                        if parts and count + n > encoding.MAX_ITEMS_PER_MESSAGE:
-                            yield codec.book_update_bytes(last_seq, seq, parts)
-                            last_seq, parts, count = seq, [], 0
-                        parts.append(data)
-                        count += n
-                        seq = segment_seq
-                    seq = item.seq
-                if parts:
-                    yield codec.book_update_bytes(last_seq, seq, parts)
-                    last_seq = seq
-        finally:
-            self.hub.unsubscribe(subscription)
-
-    async def StreamTrades(self, request, context) -> AsyncIterator[bytes]:
-        async for symbol, parts in self._stream(request, context, encoding.TRADE_ENCODINGS):
-            yield pb.TradeBatch(symbol=symbol).SerializeToString() + b"".join(parts)
-
-    async def StreamEvents(self, request, context) -> AsyncIterator[bytes]:
-        async for symbol, parts in self._stream(request, context, encoding.EVENT_ENCODINGS):
-            yield pb.EventBatch(symbol=symbol).SerializeToString() + b"".join(parts)
-
-    async def _stream(self, request, context, encodings) -> AsyncIterator[tuple[str, list[bytes]]]:
-        """Shared loop of the trade and event streams: serialised parts grouped by symbol.
-
-        Each publication is encoded once per audience, as bytes every subscriber of that
-        audience shares: admins see owner names, everyone else the anonymous encoding. A
-        message is a header with the symbol followed by its parts (repeated fields
-        concatenate on the wire).
-        """
-        try:
-            admin = self.caller(context).may("admin")
-        except Exception as error:
-            await _abort(context, error)
-        name, encode = encodings[0] if admin else encodings[1]
-        symbol = request.symbol or None
-        if symbol is not None and symbol not in self.exchange:
-            try:
-                self.exchange[symbol]  # raises UnknownSymbolError, quoting the symbol briefly
-            except UnknownSymbolError as error:
-                await _abort(context, error)
-        subscription: Subscription = self.hub.subscribe(symbol)
-        # Headers now tell the client it is subscribed, before the first trade or event.
-        await context.send_initial_metadata(())
-        try:
-            while (items := await subscription.next_items()) is not None:
-                if subscription.overflowed:
-                    await context.abort(
-                        grpc.StatusCode.RESOURCE_EXHAUSTED,
-                        f"subscriber fell more than {subscription.queue_size} batches behind; "
-                        "resubscribe (and resynchronise from a snapshot)",
-                    )
-                for chunk in encoding.chunks(items, name, encode):
-                    if chunk.count:
-                        yield chunk.symbol, chunk.parts
-        finally:
-            self.hub.unsubscribe(subscription)
-
-
-def _status_logged(error: Exception) -> tuple[grpc.StatusCode, str]:
-    """``status_for(error)``, logging the traceback of errors that are bugs."""
-    code, message = status_for(error)
-    if not isinstance(error, MarketsimError):
-        log.error("unexpected error in a marketsim handler", exc_info=error)
-    return code, message
-
-
-async def _abort(context: grpc.aio.ServicerContext, error: Exception) -> NoReturn:
-    """End the call with the status code and message that ``error`` maps to."""
-    code, message = _status_logged(error)
-    if isinstance(error, RateLimitError) and error.retry_after is not None:
-        context.set_trailing_metadata(
-            ((RETRY_AFTER_KEY, str(math.ceil(error.retry_after * 1000))),)
-        )
-    await context.abort(code, message)
-    raise AssertionError("context.abort returned")  # it always raises

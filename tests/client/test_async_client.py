@@ -326,7 +326,7 @@ async def test_stream_book_resubscribes_by_itself_when_it_sees_a_gap(fake_market
     from marketsim.client import AsyncMarketClient
 
     address, servicer = fake_market
-    async with AsyncMarketClient(address, timeout=5) as client:
+    async with AsyncMarketClient(address, timeout=5, reconnect=False) as client:
         updates = [u async for u in within_each(client.stream_book("ACME"))]
 
         assert [u.kind for u in updates] == [*before_gap, "snapshot"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from marketsim import cases
-from marketsim.client import AsyncMarketClient
+from marketsim.client import AsyncMarketClient, Reconnect
 from marketsim.data.sessions import load_session
 from marketsim.errors import InvalidCommandError, MarketUnavailableError
 from marketsim.journal.writer import JournalUnavailableError
@@ -145,3 +147,48 @@ async def test_a_trading_case_is_refused_on_a_journaled_market(tmp_path):
     with pytest.raises(InvalidCommandError, match="cannot run on a journaled market yet"):
         server.service.load_case(request)
     await server.stop()
+
+
+async def test_a_recorder_goes_on_across_a_journaled_restart_with_every_event_once(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
+    from server_support import random_flow
+
+    journal = tmp_path / "j"
+    server = MarketServer({"ACME": 0.01}, journal=journal)
+    address = await server.start()
+    policy = Reconnect(initial_delay=0.02, max_delay=0.2, give_up_after=20)
+    clients = [AsyncMarketClient(address, owner=o, reconnect=policy) for o in ("a", "b", "w")]
+    alice, bob, watcher = clients
+    await random_flow([alice, bob], seed=1, commands=30)
+    recorder = await watcher.record("ACME")
+    start = recorder.seq
+    await random_flow([alice, bob], seed=2, commands=30)
+    await recorder.wait_for_seq(server.exchange["ACME"].seq)
+
+    await server.stop()  # the market goes away; a new server recovers it from the journal
+    server = MarketServer({"ACME": 0.01}, journal=journal)
+    await server.start("127.0.0.1", int(address.rsplit(":", 1)[1]))
+    for client in (alice, bob):
+        await wait_reachable(client)
+    await random_flow([alice, bob], seed=3, commands=30)
+    await recorder.wait_for_seq(server.exchange["ACME"].seq)
+    recorder.stop()
+
+    uninterrupted = [e for e in server.exchange["ACME"].events if e.seq > start]
+    assert recorder.event_log() == uninterrupted
+    assert recorder.gaps == []
+    for client in clients:
+        await client.close()
+    await server.stop()
+
+
+async def wait_reachable(client: AsyncMarketClient) -> None:
+    """Until the client's channel has reconnected (unary calls are not retried)."""
+    for _ in range(500):
+        try:
+            await client.whoami()
+            return
+        except MarketUnavailableError:
+            await asyncio.sleep(0.02)

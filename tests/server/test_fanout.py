@@ -3,8 +3,9 @@
 The stalled subscriber is a raw stub call that is opened and never read, on its own channel
 with a small HTTP/2 receive window (no BDP probing, 1 KiB lookahead), so that the server's
 writes to it block after a few kilobytes instead of after the megabytes grpc would otherwise
-buffer. The hub queue holds 8 publications, so the stalled reader overflows after a few
-OrderEntry batches.
+buffer. The hub queue holds 8 publications, so a stalled event or trade reader overflows after
+a few OrderEntry batches; the hub's backlog holds 2,000 events, so a stalled book reader (book
+streams follow the backlog) soon falls out of it and gets a snapshot when it reads again.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ QUEUE_SIZE = 8
 STALLED_CHANNEL_OPTIONS = [("grpc.http2.bdp_probe", 0), ("grpc.http2.lookahead_bytes", 1024)]
 MAX_BATCHES = 300
 EXTRA_BATCHES = 2 * QUEUE_SIZE  # published after the stall is confirmed
+BACKLOG_EVENTS = 2_000  # a few batches: a stalled book stream soon falls out of the backlog
 
 
 def overflowed(server: MarketServer) -> bool:
@@ -44,14 +46,19 @@ def batch(k: int) -> list[dict]:
     return orders
 
 
-async def flow_until_stalled(server: MarketServer, flow) -> int:
-    """Submit batches (one publication each) until a subscriber overflowed, then a few more."""
+def book_reader_blocked(server: MarketServer) -> bool:
+    """Whether some book stream is blocked sending to its client (white-box)."""
+    return server.hub.readers_of("ACME") < server.hub._followers["ACME"]
+
+
+async def flow_until_stalled(server: MarketServer, flow, stalled=overflowed) -> int:
+    """Submit batches (one publication each) until ``stalled(server)``, then a few more."""
     for published in range(1, MAX_BATCHES + 1):
         await within(flow.submit_many("ACME", batch(published), batch_size=10_000))
-        if overflowed(server):
+        if stalled(server):
             break
     else:
-        raise AssertionError(f"no subscriber overflowed after {MAX_BATCHES} batches")
+        raise AssertionError(f"no subscriber stalled after {MAX_BATCHES} batches")
     for extra in range(EXTRA_BATCHES):
         await within(flow.submit_many("ACME", batch(published + 1 + extra), batch_size=10_000))
     return published + EXTRA_BATCHES
@@ -59,7 +66,9 @@ async def flow_until_stalled(server: MarketServer, flow) -> int:
 
 @pytest.fixture
 async def small_queue_server(make_server) -> MarketServer:
-    return await make_server(queue_size=QUEUE_SIZE)
+    server = await make_server(queue_size=QUEUE_SIZE)
+    server.hub.backlog_events = BACKLOG_EVENTS
+    return server
 
 
 @pytest.fixture
@@ -106,7 +115,7 @@ async def test_stalled_book_subscriber_does_not_stop_matching_or_other_subscribe
     try:
         await wait_until(lambda: server.hub.subscriber_count == 2)
 
-        published = await flow_until_stalled(server, flow)
+        published = await flow_until_stalled(server, flow, book_reader_blocked)
         final = await get_book(stub_small)
 
         # Matching went on: every batch left its resting order in the book.

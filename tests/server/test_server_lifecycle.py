@@ -58,7 +58,8 @@ async def test_graceful_stop_finishes_calls_in_flight_ends_streams_and_then_refu
 
     server.service.GetBook = slow_get_book  # handlers are bound in start()
     address = await within(server.start())
-    client = AsyncMarketClient(address, owner="alice", timeout=5)
+    # Without reconnecting, so that the streams end when the server ends them.
+    client = AsyncMarketClient(address, owner="alice", timeout=5, reconnect=False)
     try:
         await within(client.submit("ACME", "buy", 1, 1.00))
         received = {"book": [], "trades": [], "events": []}

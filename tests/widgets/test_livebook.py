@@ -16,7 +16,7 @@ from widget_support import (
     server_seq,
 )
 
-from marketsim.client import AsyncMarketClient
+from marketsim.client import AsyncMarketClient, Reconnect
 from marketsim.widgets import LiveBook
 from marketsim.widgets.figure import BookFigure
 
@@ -173,6 +173,8 @@ async def test_closing_the_widget_stops_it_too(make_live):
 
 async def test_livebook_stops_by_itself_with_a_last_frame_when_the_market_stops(market, make_live):
     client = await market.aclient()
+    # Streams wait this long for a server to come back before they end.
+    client.reconnect = Reconnect(give_up_after=0.5)
     try:
         live = await started(make_live(client))
         await eventually(lambda: live.renders >= 1, "a first frame")

@@ -494,12 +494,16 @@ class BookSnapshot(_message.Message):
     def __init__(self, symbol: _Optional[str] = ..., seq: _Optional[int] = ..., ts_event: _Optional[int] = ..., bids: _Optional[_Iterable[_Union[PriceLevel, _Mapping]]] = ..., asks: _Optional[_Iterable[_Union[PriceLevel, _Mapping]]] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ...) -> None: ...
 
 class StreamBookRequest(_message.Message):
-    __slots__ = ("symbol", "depth")
+    __slots__ = ("symbol", "depth", "from_seq", "max_updates_per_second")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     DEPTH_FIELD_NUMBER: _ClassVar[int]
+    FROM_SEQ_FIELD_NUMBER: _ClassVar[int]
+    MAX_UPDATES_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     depth: int
-    def __init__(self, symbol: _Optional[str] = ..., depth: _Optional[int] = ...) -> None: ...
+    from_seq: int
+    max_updates_per_second: int
+    def __init__(self, symbol: _Optional[str] = ..., depth: _Optional[int] = ..., from_seq: _Optional[int] = ..., max_updates_per_second: _Optional[int] = ...) -> None: ...
 
 class BookDeltas(_message.Message):
     __slots__ = ("prev_seq", "seq", "deltas")
@@ -520,10 +524,12 @@ class BookUpdate(_message.Message):
     def __init__(self, snapshot: _Optional[_Union[BookSnapshot, _Mapping]] = ..., deltas: _Optional[_Union[BookDeltas, _Mapping]] = ...) -> None: ...
 
 class StreamTradesRequest(_message.Message):
-    __slots__ = ("symbol",)
+    __slots__ = ("symbol", "from_seq")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    FROM_SEQ_FIELD_NUMBER: _ClassVar[int]
     symbol: str
-    def __init__(self, symbol: _Optional[str] = ...) -> None: ...
+    from_seq: int
+    def __init__(self, symbol: _Optional[str] = ..., from_seq: _Optional[int] = ...) -> None: ...
 
 class TradeBatch(_message.Message):
     __slots__ = ("symbol", "trades")
@@ -534,10 +540,12 @@ class TradeBatch(_message.Message):
     def __init__(self, symbol: _Optional[str] = ..., trades: _Optional[_Iterable[_Union[Trade, _Mapping]]] = ...) -> None: ...
 
 class StreamEventsRequest(_message.Message):
-    __slots__ = ("symbol",)
+    __slots__ = ("symbol", "from_seq")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    FROM_SEQ_FIELD_NUMBER: _ClassVar[int]
     symbol: str
-    def __init__(self, symbol: _Optional[str] = ...) -> None: ...
+    from_seq: int
+    def __init__(self, symbol: _Optional[str] = ..., from_seq: _Optional[int] = ...) -> None: ...
 
 class EventBatch(_message.Message):
     __slots__ = ("symbol", "events")

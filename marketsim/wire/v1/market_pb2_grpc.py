@@ -40,7 +40,8 @@ class MarketServiceStub:
     unknown symbol or order, PERMISSION_DENIED for someone else's order or a missing right,
     UNAUTHENTICATED for a missing or unknown token, RESOURCE_EXHAUSTED when a participant
     sends commands faster than its rate limit (the trailing metadata "retry-after-ms" says
-    when to try again), INTERNAL otherwise.
+    when to try again), OUT_OF_RANGE when a stream cannot resume from the from_seq asked for
+    (see StreamBookRequest), INTERNAL otherwise.
     Market outcomes (a FOK that cannot fill, a post-only order that would cross, ...) are not
     errors: they are OK responses carrying OrderRejected / OrderCancelled events.
 
@@ -175,7 +176,8 @@ class MarketServiceServicer:
     unknown symbol or order, PERMISSION_DENIED for someone else's order or a missing right,
     UNAUTHENTICATED for a missing or unknown token, RESOURCE_EXHAUSTED when a participant
     sends commands faster than its rate limit (the trailing metadata "retry-after-ms" says
-    when to try again), INTERNAL otherwise.
+    when to try again), OUT_OF_RANGE when a stream cannot resume from the from_seq asked for
+    (see StreamBookRequest), INTERNAL otherwise.
     Market outcomes (a FOK that cannot fill, a post-only order that would cross, ...) are not
     errors: they are OK responses carrying OrderRejected / OrderCancelled events.
 
@@ -468,7 +470,8 @@ class MarketService:
     unknown symbol or order, PERMISSION_DENIED for someone else's order or a missing right,
     UNAUTHENTICATED for a missing or unknown token, RESOURCE_EXHAUSTED when a participant
     sends commands faster than its rate limit (the trailing metadata "retry-after-ms" says
-    when to try again), INTERNAL otherwise.
+    when to try again), OUT_OF_RANGE when a stream cannot resume from the from_seq asked for
+    (see StreamBookRequest), INTERNAL otherwise.
     Market outcomes (a FOK that cannot fill, a post-only order that would cross, ...) are not
     errors: they are OK responses carrying OrderRejected / OrderCancelled events.
 
