@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import contextlib
 
-from service import CYCLE, SYMBOL, unit_kwargs
+from service import CYCLE, SYMBOL, submit_request, unit_kwargs
 
 import marketsim
 from marketsim.client import AsyncMarketClient
@@ -98,20 +98,13 @@ def commands(count: int):
     """``count`` order-entry requests: the order cycle, and a cancel of every 10th order."""
     produced, next_id, cancelled = 0, 1, set()
     while True:
-        for side, qty, ticks, tif in CYCLE:
-            request = pb.SubmitOrderRequest(
-                symbol=SYMBOL,
-                side=pb.SIDE_BUY if side == "buy" else pb.SIDE_SELL,
-                order_type=pb.ORDER_TYPE_LIMIT,
-                qty_lots=qty,
-                price_ticks=ticks,
-                tif=pb.TIME_IN_FORCE_GTC if tif == "GTC" else pb.TIME_IN_FORCE_IOC,
-            )
+        for order in CYCLE:
+            request = submit_request(order)
             yield request
             produced += 1
             if produced == count:
                 return
-            if tif == "GTC" and next_id % 10 == 0 and next_id not in cancelled:
+            if order[3] == "GTC" and next_id % 10 == 0 and next_id not in cancelled:
                 cancelled.add(next_id)
                 yield pb.CancelOrderRequest(symbol=SYMBOL, order_id=next_id)
                 produced += 1
