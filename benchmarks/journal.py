@@ -174,10 +174,10 @@ def recovery(args, work: Path) -> bool:
     )
     print(f"   restart with snapshots: {restart_s:.2f} s")
     replay_ok = replay_rate >= TARGET_REPLAY_RATE
-    restart_ok = restart_s < TARGET_RESTART_SECONDS * args.records / 1_000_000
+    restart_ok = restart_s < TARGET_RESTART_SECONDS
     print(f"   replay >= {TARGET_REPLAY_RATE:,}/s: {'PASS' if replay_ok else 'FAIL'}")
     print(
-        f"   restart < {TARGET_RESTART_SECONDS} s per 1M commands: "
+        f"   restart < {TARGET_RESTART_SECONDS} s (the target is for 1,000,000 commands): "
         f"{'PASS' if restart_ok else 'FAIL'}"
     )
     return replay_ok and restart_ok
