@@ -1,8 +1,14 @@
-"""Throughput, latency and memory of the matching engine, against a naive ``heapq`` book.
+"""Throughput, latency and memory of both matching engines, a naive ``heapq`` book and bourse.
 
 Usage::
 
-    python benchmarks/engine.py [--events N] [--seed S] [--profile]
+    python benchmarks/engine.py [--events N] [--seed S] [--profile] [--pure]
+
+The contenders: the pure-Python engine (the reference), the compiled engine (when built), the
+``heapq`` baseline, and bourse (a Rust book with a Python API, ``pip install bourse``; skipped
+with a note when absent). The engines are measured twice: through ``apply`` with a command
+object per operation (below), and through ``apply_many`` with compact commands (the bulk path:
+no command objects, every event still built).
 
 The workload is one instrument's order flow: about 60% limit orders priced around a fixed mid
 (roughly a quarter of them priced through it, so they trade at once), 10% market orders and
@@ -34,7 +40,13 @@ produces the very same events as the engine. Steps, each on a fresh book:
 Python's garbage collector stays on throughout, as in real use. The targets (engine events/s
 and the engine / heapq ratio) are judged on the wall-clock figures.
 
-``--profile`` instead runs ``cProfile`` over the engine on the first 200,000 events.
+``--profile`` instead runs ``cProfile`` over the engine on the first 200,000 events (the pure
+one with ``--pure``; the compiled one's C functions show as one line).
+
+bourse keeps its trades in Rust and is called once per operation; its trades are checked
+against the engines' (same price, quantity, maker and taker, in order) and the first
+difference is printed. Targets (issue 14): compiled at least 4x pure, and at least bourse's
+rate, on this workload in the same run.
 
 ``benchmarks/mechanics.py`` replays this same workload on the engine before and after the
 exchange mechanics (stops, icebergs, STP, auctions), and a variant with stops and icebergs.
@@ -44,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import random
 import sys
@@ -54,8 +67,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from heapq_book import HeapqBook  # benchmarks/ is on sys.path when run as a script
+import bourse_peer  # benchmarks/ is on sys.path when run as a script
+from heapq_book import HeapqBook
 
+from marketsim.core import engine
 from marketsim.core.commands import CancelOrder, SubmitOrder
 from marketsim.core.events import EVENT_TYPES, Event, OrderAccepted, OrderCancelled, Trade
 from marketsim.core.matching import MatchingEngine
@@ -66,7 +81,8 @@ PROFILE_EVENTS = 200_000
 THROUGHPUT_REPEATS = 3
 
 TARGET_EVENTS_PER_S = 400_000
-TARGET_RATIO = 2.0
+TARGET_RATIO = 2.0  # pure engine / heapq
+TARGET_COMPILED_RATIO = 4.0  # compiled / pure
 
 # One operation of the workload is a tuple ``(kind, side or order id, qty_lots, price_ticks)``:
 # ``(LIMIT, "buy", 10, 9_995)``, ``(MARKET, "sell", 7, None)`` or ``(CANCEL, 1234, 0, None)``.
@@ -218,13 +234,36 @@ class Contender:
     new_book: Callable[[], Book]
 
 
-ENGINE = Contender("marketsim engine", MatchingEngine)
+PURE = Contender("pure engine", engine.PureMatchingEngine)
+COMPILED = Contender("compiled engine", engine.MatchingEngine)
 BASELINE = Contender("heapq book", HeapqBook)
+#: Compact commands per ``apply_many`` call: a simulation or replay hands the engine a chunk,
+#: reads its events and drops them before the next.
+CHUNK = 1_000
+
+
+def compact_chunks(ops: list[Op]) -> list[list[tuple[int, object]]]:
+    """The workload as ``apply_many`` takes it: chunks of ``(ts_event, compact command)``."""
+    batch = [
+        (ts, arg if kind == CANCEL else (arg, qty, price, "GTC", ""))
+        for ts, (kind, arg, qty, price) in enumerate(ops)
+    ]
+    return [batch[start : start + CHUNK] for start in range(0, len(batch), CHUNK)]
+
+
+def replay_many(new_engine: Callable[[], MatchingEngine], chunks: list) -> tuple[float, float]:
+    """Replay compact chunks through ``apply_many``; return the wall and CPU time in s."""
+    apply_many = new_engine().apply_many
+    cpu_started = time.process_time()
+    started = time.perf_counter()
+    for chunk in chunks:
+        apply_many(chunk)
+    return time.perf_counter() - started, time.process_time() - cpu_started
 
 
 @dataclass(frozen=True)
 class EventCheck:
-    """Outcome of replaying the workload on both books side by side."""
+    """Outcome of replaying the workload on the pure engine and the heapq book side by side."""
 
     events_by_type: dict[str, int]  # over the commands that matched, by event type
     mismatch_at: int | None  # index of the first op whose batches differ, None if none
@@ -237,17 +276,17 @@ class EventCheck:
 
 
 def compare_events(ops: list[Op]) -> EventCheck:
-    """Replay ``ops`` on both books side by side; compare every event of every batch (==).
+    """Replay ``ops`` on the pure engine and the heapq book; compare every event (==).
 
     Stops at the first op whose two batches differ. A cancel of an order that one book does
     not hold raises.
     """
-    engine, book = MatchingEngine(), HeapqBook()
+    pure, book = PURE.new_book(), HeapqBook()
     counts: dict[str, int] = dict.fromkeys((t.__name__ for t in EVENT_TYPES), 0)
     mismatch_at, engine_batch, heapq_batch = None, [], []
     for ts, (kind, arg, qty, price) in enumerate(ops):
         command = CancelOrder(arg) if kind == CANCEL else SubmitOrder(arg, qty, price)
-        events, records = engine.apply(command, ts), book.apply(command, ts)
+        events, records = pure.apply(command, ts), book.apply(command, ts)
         if events != records:
             mismatch_at, engine_batch, heapq_batch = ts, events, records
             break
@@ -264,6 +303,51 @@ def compare_events(ops: list[Op]) -> EventCheck:
         deque_entries=sum(len(level.queue) for side in sides for level in side.levels.values()),
         live_orders=len(book._orders),
     )
+
+
+def compare_engines(ops: list[Op]) -> tuple[int, str | None]:
+    """Events of the compiled engine (``apply`` and ``apply_many``) against the pure one's.
+
+    Returns the number of events compared and a description of the first difference (None
+    when every event of every command is equal).
+    """
+    pure, compiled, bulk = PURE.new_book(), COMPILED.new_book(), COMPILED.new_book()
+    compared = 0
+    for number, chunk in enumerate(compact_chunks(ops)):
+        expected: list[Event] = []
+        for ts, _ in chunk:
+            kind, arg, qty, price = ops[ts]
+            command = CancelOrder(arg) if kind == CANCEL else SubmitOrder(arg, qty, price)
+            events = pure.apply(command, ts)
+            if compiled.apply(command, ts) != events:
+                return compared, f"apply differs at command {ts:,}"
+            expected += events
+        if bulk.apply_many(chunk) != expected:
+            return compared, f"apply_many differs in chunk {number:,}"
+        compared += len(expected)
+    return compared, None
+
+
+def compare_bourse(ops: list[Op]) -> tuple[int, str | None]:
+    """bourse's trades against the pure engine's: the number equal before the first
+    difference, and that difference (None when all are equal)."""
+    pure, ours = PURE.new_book(), []
+    for ts, (kind, arg, qty, price) in enumerate(ops):
+        command = CancelOrder(arg) if kind == CANCEL else SubmitOrder(arg, qty, price)
+        ours += [
+            (e.price_ticks, e.qty_lots, e.maker_order_id, e.taker_order_id)
+            for e in pure.apply(command, ts)
+            if type(e) is Trade
+        ]
+    theirs = bourse_peer.trades(ops)
+    for index, (mine, peer) in enumerate(zip(ours, theirs, strict=False)):
+        if mine != peer:
+            return index, (
+                f"trade {index:,}: engines {mine}, bourse {peer} (price, qty, maker id, taker id)"
+            )
+    if len(ours) != len(theirs):
+        return min(len(ours), len(theirs)), f"{len(ours):,} trades here, {len(theirs):,} there"
+    return len(ours), None
 
 
 def peak_traced_mb(new_book: Callable[[], Book], ops: list[Op]) -> float:
@@ -307,8 +391,26 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
         print("  ".join(cells))
 
 
+def throughput(
+    ops: list[Op], runs: dict[str, Callable[[], tuple[float, float]]]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Best wall and CPU events/s of each run over ``THROUGHPUT_REPEATS`` interleaved rounds."""
+    rates = dict.fromkeys(runs, 0.0)
+    cpu_rates = dict.fromkeys(runs, 0.0)
+    for _ in range(THROUGHPUT_REPEATS):
+        for name, run in runs.items():
+            wall, cpu = run()
+            rates[name] = max(rates[name], len(ops) / wall)
+            cpu_rates[name] = max(cpu_rates[name], len(ops) / cpu)
+    return rates, cpu_rates
+
+
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
+
+
 def benchmark(n_events: int, seed: int) -> None:
-    """Run all four steps and print the table, the ratio, the event check and the targets."""
+    """Run all the steps and print the table, the ratios, the event checks and the targets."""
     workload = generate_workload(n_events, seed)
     ops = workload.ops
     counts = {kind: sum(1 for op in ops if op[0] == kind) for kind in KINDS}
@@ -318,78 +420,123 @@ def benchmark(n_events: int, seed: int) -> None:
         + f"; resting orders peak {workload.resting_peak:,}, at end {workload.resting_at_end:,}"
     )
     print(
-        f"python {sys.version.split()[0]}; events/s = workload events (commands) per second, "
-        f"best of {THROUGHPUT_REPEATS}; latencies in us (p50 / p99); peak MB by tracemalloc"
+        f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}; events/s = "
+        f"workload events (commands) per second, best of {THROUGHPUT_REPEATS} interleaved; "
+        "latencies in us (p50 / p99); peak MB by tracemalloc"
     )
+    compiled = engine.ENGINE == "compiled"
+    if not compiled:
+        print("compiled engine: not built (or MARKETSIM_PURE is set), so it is left out")
+    if not bourse_peer.available():
+        print("bourse: not installed (pip install bourse), so it is left out")
     print()
 
-    contenders = (ENGINE, BASELINE)
-    rates = dict.fromkeys((contender.name for contender in contenders), 0.0)
-    cpu_rates = dict.fromkeys((contender.name for contender in contenders), 0.0)
-    for _ in range(THROUGHPUT_REPEATS):
-        for contender in contenders:
-            wall, cpu = replay(contender.new_book, ops)
-            rates[contender.name] = max(rates[contender.name], len(ops) / wall)
-            cpu_rates[contender.name] = max(cpu_rates[contender.name], len(ops) / cpu)
+    chunks = compact_chunks(ops)
+    books = [PURE, *([COMPILED] if compiled else []), BASELINE]
+    runs: dict[str, Callable[[], tuple[float, float]]] = {
+        book.name: (lambda book=book: replay(book.new_book, ops)) for book in books
+    }
+    runs["pure apply_many"] = lambda: replay_many(PURE.new_book, chunks)
+    if compiled:
+        runs["compiled apply_many"] = lambda: replay_many(COMPILED.new_book, chunks)
+    if bourse_peer.available():
+        runs["bourse"] = lambda: bourse_peer.replay(ops)[:2]
+    rates, cpu_rates = throughput(ops, runs)
+
     rows = []
-    for contender in contenders:
+    for name in runs:
         latencies = array("q", bytes(8 * len(ops)))  # zeroed int64s
-        time_each_op(contender.new_book, ops, latencies)
-        rows.append(
-            [
-                contender.name,
-                f"{rates[contender.name]:,.0f}",
-                f"{cpu_rates[contender.name]:,.0f}",
-                *latency_columns(ops, latencies),
-            ]
-        )
-    for row, contender in zip(rows, contenders, strict=True):
-        row.append(f"{peak_traced_mb(contender.new_book, ops):.1f}")
+        book = next((book for book in books if book.name == name), None)
+        if book is not None:
+            time_each_op(book.new_book, ops, latencies)
+            timed, peak = (
+                latency_columns(ops, latencies),
+                f"{peak_traced_mb(book.new_book, ops):.1f}",
+            )
+        elif name == "bourse":
+            bourse_peer.time_each_op(ops, latencies)
+            timed, peak = latency_columns(ops, latencies), "n/a (Rust)"
+        else:  # a bulk run has no per-operation time
+            timed, peak = ["-"] * (len(KINDS) + 1), "-"
+        rows.append([name, f"{rates[name]:,.0f}", f"{cpu_rates[name]:,.0f}", *timed, peak])
     header = ["book", "events/s", "cpu events/s", "all ops", LIMIT, MARKET, CANCEL, "peak MB"]
     print_table(header, rows)
     print()
 
-    ratio = rates[ENGINE.name] / rates[BASELINE.name]
-    cpu_ratio = cpu_rates[ENGINE.name] / cpu_rates[BASELINE.name]
-    print(f"ratio marketsim / heapq: {ratio:.2f}x (by cpu time: {cpu_ratio:.2f}x)")
+    pure_rate = rates[PURE.name]
+    for name in runs:
+        if name != PURE.name:
+            print(
+                f"ratio {name} / pure engine: {rates[name] / pure_rate:.2f}x "
+                f"(by cpu time: {cpu_rates[name] / cpu_rates[PURE.name]:.2f}x)"
+            )
     check = compare_events(ops)
     checked = sum(check.events_by_type.values())
     by_type = ", ".join(f"{n:,} {name}" for name, n in check.events_by_type.items() if n)
     if check.mismatch_at is None:
         print(
-            f"event check: all {checked:,} events equal (==), batch by batch, "
+            f"event check pure vs heapq: all {checked:,} events equal (==), batch by batch, "
             f"over all {len(ops):,} commands ({by_type})"
         )
     else:
-        print(
-            f"event check: MISMATCH at command {check.mismatch_at:,} "
-            f"after {checked:,} equal events ({by_type})"
-        )
+        print(f"event check pure vs heapq: MISMATCH at command {check.mismatch_at:,}")
         print(f"  engine: {check.engine_batch}")
         print(f"  heapq:  {check.heapq_batch}")
+    engines_differ = None
+    if compiled:
+        compared, engines_differ = compare_engines(ops)
+        print(
+            "event check compiled (apply and apply_many) vs pure: "
+            + (f"all {compared:,} events equal" if engines_differ is None else engines_differ)
+        )
+    bourse_differs = None
+    if bourse_peer.available():
+        equal, bourse_differs = compare_bourse(ops)
+        print(
+            "trade check bourse vs engines: "
+            + (
+                f"all {equal:,} trades equal"
+                if bourse_differs is None
+                else f"{equal:,} equal, then {bourse_differs}"
+            )
+        )
+    print()
     print(
-        f"heapq book at end: {check.heap_entries:,} heap entries for {check.live_levels:,} "
-        f"live levels, {check.deque_entries:,} deque entries for {check.live_orders:,} "
-        "live orders"
+        f"target pure >= {TARGET_EVENTS_PER_S:,} events/s: "
+        f"{verdict(pure_rate >= TARGET_EVENTS_PER_S)} ({pure_rate:,.0f})"
     )
-    fast_enough = rates[ENGINE.name] >= TARGET_EVENTS_PER_S
+    heapq_ratio = pure_rate / rates[BASELINE.name]
     print(
-        f"target >= {TARGET_EVENTS_PER_S:,} events/s: {'PASS' if fast_enough else 'FAIL'} "
-        f"({rates[ENGINE.name]:,.0f})"
+        f"target pure >= {TARGET_RATIO:.1f}x heapq: {verdict(heapq_ratio >= TARGET_RATIO)} "
+        f"({heapq_ratio:.2f}x)"
     )
-    print(
-        f"target >= {TARGET_RATIO:.1f}x heapq: {'PASS' if ratio >= TARGET_RATIO else 'FAIL'} "
-        f"({ratio:.2f}x)"
-    )
-    print(f"event check: {'PASS' if check.mismatch_at is None else 'FAIL'}")
+    if compiled:
+        for name in (COMPILED.name, "compiled apply_many"):
+            ratio = rates[name] / pure_rate
+            print(
+                f"target {name} >= {TARGET_COMPILED_RATIO:.0f}x pure: "
+                f"{verdict(ratio >= TARGET_COMPILED_RATIO)} ({ratio:.2f}x)"
+            )
+        if bourse_peer.available():
+            best = max(rates[COMPILED.name], rates["compiled apply_many"])
+            print(
+                f"target compiled >= bourse: {verdict(best >= rates['bourse'])} "
+                f"({best:,.0f} vs {rates['bourse']:,.0f} events/s)"
+            )
+        print(f"event check compiled vs pure: {verdict(engines_differ is None)}")
+    print(f"event check pure vs heapq: {verdict(check.mismatch_at is None)}")
+    if bourse_peer.available():
+        print(f"trade check bourse vs engines: {verdict(bourse_differs is None)}")
+    print(f"reproduce: python benchmarks/engine.py --events {n_events} --seed {seed}")
 
 
-def profile(n_events: int, seed: int) -> None:
-    """Profile the engine replaying the first ``n_events`` ops; print the top 15 functions."""
+def profile(n_events: int, seed: int, pure: bool) -> None:
+    """Profile an engine replaying the first ``n_events`` ops; print the top 15 functions."""
     ops = generate_workload(n_events, seed).ops
+    contender = PURE if pure or engine.ENGINE != "compiled" else COMPILED
     profiler = cProfile.Profile()
-    profiler.runcall(replay, ENGINE.new_book, ops)
-    print(f"cProfile of marketsim engine on {len(ops):,} events, seed {seed}")
+    profiler.runcall(replay, contender.new_book, ops)
+    print(f"cProfile of the {contender.name} on {len(ops):,} events, seed {seed}")
     pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
@@ -403,11 +550,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help=f"profile the engine on the first {PROFILE_EVENTS:,} events instead",
     )
+    parser.add_argument("--pure", action="store_true", help="profile the pure engine")
     args = parser.parse_args(argv)
     if args.events < 1:
         parser.error("--events must be at least 1")
     if args.profile:
-        profile(min(args.events, PROFILE_EVENTS), args.seed)
+        profile(min(args.events, PROFILE_EVENTS), args.seed, args.pure)
     else:
         benchmark(args.events, args.seed)
 
