@@ -8,24 +8,23 @@ common path with C functions:
 * ``submit`` of a plain order (limit or market; GTC, IOC or FOK; post-only) in continuous
   trading, with its matching, resting and book deltas;
 * ``cancel`` of a resting order;
-* ``_match``, ``_emit_deltas``, which the rarer rules call too;
-* ``apply_many``, which takes compact commands (``marketsim.core.batch``) without building
-  command objects.
+* ``_match`` and ``_emit_deltas``, which the rarer rules call too;
+* ``apply_many``, which also takes compact commands (``marketsim.core.batch``) and applies
+  plain orders and cancels without building command objects.
 
 Everything else runs in the shared Python code it inherits: stops, icebergs, self-trade
 prevention and halts (``Mechanics``), replace and cancels of waiting orders (``Amendments``),
 call auctions (``CallAuction``) and ``ExecuteOrder``. The differential test in
 ``tests/core/test_differential.py`` checks that both engines produce equal events.
 
-Events and resting orders are the same Python objects the pure engine makes, built from C
-(see ``_Layout``).
+State and events are read, written and built through their slots from C (``_cslots.pxi``).
 """
 
-from cpython.object cimport PyTypeObject
-from cpython.ref cimport PyObject, Py_INCREF
+include "_cslots.pxi"
 
 from marketsim.core import matching as _pure
-from marketsim.core.book import Level, RestingOrder, fillable_lots
+from marketsim.core.batch import as_command
+from marketsim.core.book import BookHalf, BookState, IcebergOrder, Level, RestingOrder, fillable_lots
 from marketsim.core.commands import MAX_ORDER_ID, CancelOrder, SubmitOrder
 from marketsim.core.events import (
     CONTINUOUS,
@@ -41,7 +40,7 @@ from marketsim.core.events import (
     OrderRejected,
     Trade,
 )
-from marketsim.core.batch import as_command
+from marketsim.core.matching import OrderIds
 from marketsim.core.types import MAX_PRICE_TICKS, MAX_QTY_LOTS
 from marketsim.errors import InvalidCommandError
 
@@ -49,58 +48,33 @@ cdef object _CONTINUOUS = CONTINUOUS
 cdef long long _MAX_PRICE = MAX_PRICE_TICKS
 cdef long long _MAX_QTY = MAX_QTY_LOTS
 
-
-# -- building the public objects from C -----------------------------------------------------
-#
-# Events and resting orders are slotted Python classes; calling them runs a Python
-# ``__init__``, which was most of the compiled engine's time. A slot is a pointer at a fixed
-# offset in the object, which the class's member descriptor records, so C can allocate the
-# object and fill its slots directly. The result is the very same object ``__init__`` makes.
-
-cdef extern from "structmember.h":
-    ctypedef struct PyMemberDef:
-        Py_ssize_t offset
-
-cdef extern from "Python.h":
-    ctypedef struct PyMemberDescrObject:
-        PyMemberDef *d_member
-
-    object PyType_GenericAlloc(PyTypeObject *cls, Py_ssize_t items)
-
-
-cdef class _Layout:
-    """Where the slots of a class live in its objects, in the order a builder gives values."""
-
-    cdef object cls
-    cdef Py_ssize_t offsets[16]
-    cdef Py_ssize_t count
-
-    def __cinit__(self, cls, fields):
-        if set(fields) != set(cls.__slots__) or len(fields) > 16:
-            raise TypeError(f"{cls.__name__}: fields {fields} are not its slots")
-        self.cls = cls
-        self.count = len(fields)
-        for position, name in enumerate(fields):
-            descriptor = cls.__dict__[name]
-            if type(descriptor).__name__ != "member_descriptor":
-                raise TypeError(f"{cls.__name__}.{name} is not a slot")
-            self.offsets[position] = (
-                <PyMemberDescrObject*><PyObject*>descriptor
-            ).d_member.offset
-
-
-cdef object _build(_Layout layout, tuple values):
-    """A new ``layout.cls`` object whose slots hold ``values`` (as its ``__init__`` would)."""
-    obj = PyType_GenericAlloc(<PyTypeObject*>layout.cls, 0)
-    cdef char *base = <char*><PyObject*>obj
-    cdef Py_ssize_t position
-    cdef PyObject *value
-    for position in range(layout.count):
-        value = <PyObject*>values[position]
-        Py_INCREF(<object>value)
-        (<PyObject**>(base + layout.offsets[position]))[0] = value
-    return obj
-
+# Where the state lives: the engine, the book, its halves, levels, orders and id counter.
+cdef object _Engine = _pure.MatchingEngine
+cdef Py_ssize_t ENGINE_BOOK = _offset(_Engine, "book")
+cdef Py_ssize_t ENGINE_SEQ = _offset(_Engine, "seq")
+cdef Py_ssize_t ENGINE_IDS = _offset(_Engine, "order_ids")
+cdef Py_ssize_t ENGINE_PHASE = _offset(_Engine, "phase")
+cdef Py_ssize_t ENGINE_STOPS = _offset(_Engine, "stop_orders")
+cdef Py_ssize_t ENGINE_TRADE_IDS = _offset(_Engine, "_next_trade_id")
+cdef Py_ssize_t ENGINE_LAST_TRADE = _offset(_Engine, "last_trade_ticks")
+cdef Py_ssize_t BOOK_BIDS = _offset(BookState, "bids")
+cdef Py_ssize_t BOOK_ASKS = _offset(BookState, "asks")
+cdef Py_ssize_t BOOK_ORDERS = _offset(BookState, "orders")
+cdef Py_ssize_t HALF_LEVELS = _offset(BookHalf, "levels")
+cdef Py_ssize_t HALF_KEYS = _offset(BookHalf, "keys")
+cdef Py_ssize_t HALF_SIGN = _offset(BookHalf, "sign")
+cdef Py_ssize_t LEVEL_ORDERS = _offset(Level, "orders")
+cdef Py_ssize_t LEVEL_QTY = _offset(Level, "qty_lots")
+cdef Py_ssize_t LEVEL_IS_NEW = _offset(Level, "is_new")
+cdef Py_ssize_t LEVEL_SIDE = _offset(Level, "side")
+cdef Py_ssize_t LEVEL_PRICE = _offset(Level, "price_ticks")
+cdef Py_ssize_t ORDER_ID = _offset(RestingOrder, "order_id")
+cdef Py_ssize_t ORDER_OWNER = _offset(RestingOrder, "owner")
+cdef Py_ssize_t ORDER_SIDE = _offset(RestingOrder, "side")
+cdef Py_ssize_t ORDER_PRICE = _offset(RestingOrder, "price_ticks")
+cdef Py_ssize_t ORDER_QTY = _offset(RestingOrder, "qty_lots")
+cdef Py_ssize_t ORDER_FILLED = _offset(RestingOrder, "filled_lots")
+cdef Py_ssize_t IDS_NEXT = _offset(OrderIds, "next_id")
 
 cdef _Layout _ACCEPTED = _Layout(OrderAccepted, OrderAccepted.__slots__)
 cdef _Layout _REJECTED = _Layout(OrderRejected, OrderRejected.__slots__)
@@ -111,48 +85,79 @@ cdef _Layout _RESTING = _Layout(
     RestingOrder,
     ("order_id", "owner", "side", "price_ticks", "qty_lots", "filled_lots", "post_only"),
 )
-# The defaults the events' trailing fields take when the engine leaves them out.
+# The trailing fields of an accepted or rejected order the pure engine leaves at their default.
 cdef tuple _SUBMIT_DEFAULTS = (None, 0, "")
 
 
+cdef inline object _resting(object order):
+    """``order``, after checking it is a resting order (plain or iceberg)."""
+    if type(order) is not RestingOrder and type(order) is not IcebergOrder:
+        raise TypeError(f"expected a resting order, got {type(order).__name__}")
+    return order
 
 
-cdef object _delta(object level, long long seq, object ts_event, bint last):
-    """The ``BookDelta`` publishing ``level``'s state, as ``matching._delta``."""
-    count = len(level.orders)
+cdef inline object _book(object engine):
+    return _exactly(_get(engine, ENGINE_BOOK), BookState)
+
+
+cdef inline object _half(object book, bint bids):
+    return _exactly(_get(book, BOOK_BIDS if bids else BOOK_ASKS), BookHalf)
+
+
+cdef inline object _hidden_lots(object order):
+    """An order's hidden lots (a class default of 0 for a plain order)."""
+    return 0 if type(order) is RestingOrder else order.hidden_lots
+
+
+cdef object _delta(object level, object seq, object ts_event, bint last):
+    """The ``BookDelta`` publishing ``level``'s state (the first one says "add")."""
+    count = len(<object>_get(level, LEVEL_ORDERS))
     if not count:
         action = "delete"
-    elif level.is_new:
+    elif _get(level, LEVEL_IS_NEW):
         action = "add"
-        level.is_new = False
+        _set(level, LEVEL_IS_NEW, False)
     else:
         action = "update"
     return _build(
-        _DELTA, (seq, ts_event, level.side, level.price_ticks, level.qty_lots, count, action, last)
+        _DELTA,
+        (
+            seq,
+            ts_event,
+            _get(level, LEVEL_SIDE),
+            _get(level, LEVEL_PRICE),
+            _get(level, LEVEL_QTY),
+            count,
+            action,
+            last,
+        ),
     )
 
 
-cdef object _rest(object book, object order, bint buying, object price, long long qty):
+cdef object _rest(object book, object order, bint buying, object price, object qty):
     """Queue ``order`` at the back of its level (created if needed); return the level."""
-    half = book.bids if buying else book.asks
-    level = (<dict>half.levels).get(price)
+    half = _half(book, buying)
+    level = (<dict>_get(half, HALF_LEVELS)).get(price)
     if level is None:
         level = half.level_for(price)
-    level.orders[order.order_id] = order
-    level.qty_lots += qty
-    (<dict>book.orders)[order.order_id] = order
+    _exactly(level, Level)
+    order_id = _get(order, ORDER_ID)
+    _get(level, LEVEL_ORDERS)[order_id] = order
+    _set(level, LEVEL_QTY, _get(level, LEVEL_QTY) + qty)
+    (<dict>_get(book, BOOK_ORDERS))[order_id] = order
     return level
 
 
 cdef object _unrest(object book, object order):
     """Take ``order`` out of its level (dropping the level if it empties); return it."""
-    half = book.bids if order.side == "buy" else book.asks
-    price = order.price_ticks
-    level = (<dict>half.levels)[price]
-    orders = level.orders
-    del orders[order.order_id]
-    level.qty_lots -= order.qty_lots
-    del (<dict>book.orders)[order.order_id]
+    half = _half(book, _get(order, ORDER_SIDE) == "buy")
+    price = _get(order, ORDER_PRICE)
+    level = _exactly((<dict>_get(half, HALF_LEVELS))[price], Level)
+    orders = _get(level, LEVEL_ORDERS)
+    order_id = _get(order, ORDER_ID)
+    del orders[order_id]
+    _set(level, LEVEL_QTY, _get(level, LEVEL_QTY) - _get(order, ORDER_QTY))
+    del (<dict>_get(book, BOOK_ORDERS))[order_id]
     if not orders:
         half.remove_level(price)
     return level
@@ -172,78 +177,83 @@ cdef long long _match(
     object stp,
 ) except -1:
     """Trade ``leaves`` lots against ``opposite`` up to ``limit``; return what is left."""
-    cdef dict levels = opposite.levels
-    cdef list keys = opposite.keys
-    cdef long long sign = opposite.sign
-    cdef dict index = engine.book.orders
-    cdef long long seq = engine.seq
+    _exactly(opposite, BookHalf)
+    cdef dict levels = _get(opposite, HALF_LEVELS)
+    cdef list keys = _get(opposite, HALF_KEYS)
+    cdef long long sign = _get(opposite, HALF_SIGN)
+    cdef dict index = _get(_book(engine), BOOK_ORDERS)
+    cdef long long seq = _get(engine, ENGINE_SEQ)
     cdef bint buying = side == "buy"
     cdef bint has_limit = limit is not None
     cdef long long limit_ticks = limit if has_limit else 0
     cdef long long price, fill, maker_qty
     cdef bint traded = False
     cdef long long traded_at = 0
-    next_trade_id = engine._next_trade_id
+    next_trade_id = _get(engine, ENGINE_TRADE_IDS)
     prevented_owner = taker_owner if stp else ""
     while leaves and keys:
         price = sign * <long long>keys[-1]
         if has_limit and (price > limit_ticks if buying else price < limit_ticks):
             break
-        level = levels[price]
+        level = _exactly(levels[price], Level)
         touched[level] = None
-        orders = level.orders
+        orders = _get(level, LEVEL_ORDERS)
         while leaves and orders:
-            maker = next(iter(orders.values()))
-            if prevented_owner and maker.owner == prevented_owner:
-                engine.seq = seq
+            maker = _resting(next(iter(orders.values())))
+            if prevented_owner and _get(maker, ORDER_OWNER) == prevented_owner:
+                _set(engine, ENGINE_SEQ, seq)
                 leaves = engine.prevent_self_trade(
                     events, level, maker, stp, leaves, taker_id, side, limit, ts_event
                 )
-                seq = engine.seq
+                seq = _get(engine, ENGINE_SEQ)
                 continue
-            maker_qty = maker.qty_lots
+            maker_qty = _get(maker, ORDER_QTY)
             fill = maker_qty if maker_qty < leaves else leaves
             seq += 1
-            events.append(_build(_TRADE,
-                (
-                    seq,
-                    ts_event,
-                    next_trade_id(),
-                    price,
-                    fill,
-                    side,
-                    maker.order_id,
-                    taker_id,
-                    maker.owner,
-                    taker_owner,
-                ),
-            ))
+            maker_id = _get(maker, ORDER_ID)
+            events.append(
+                _build(
+                    _TRADE,
+                    (
+                        seq,
+                        ts_event,
+                        next_trade_id(),
+                        price,
+                        fill,
+                        side,
+                        maker_id,
+                        taker_id,
+                        _get(maker, ORDER_OWNER),
+                        taker_owner,
+                    ),
+                )
+            )
             leaves -= fill
-            level.qty_lots -= fill
-            maker.filled_lots += fill
+            _set(level, LEVEL_QTY, _get(level, LEVEL_QTY) - fill)
+            _set(maker, ORDER_FILLED, _get(maker, ORDER_FILLED) + fill)
             traded = True
             traded_at = price
             if fill != maker_qty:
-                maker.qty_lots = maker_qty - fill
-            elif maker.hidden_lots:
-                maker.qty_lots = 0
+                _set(maker, ORDER_QTY, maker_qty - fill)
+            elif _hidden_lots(maker):
+                _set(maker, ORDER_QTY, 0)
                 seq = engine._refill(events, maker, level, seq, ts_event)
             else:
-                maker.qty_lots = 0
+                _set(maker, ORDER_QTY, 0)
                 orders.popitem(last=False)
-                del index[maker.order_id]
+                del index[maker_id]
         if not orders:
             del levels[price]
             keys.pop()
-    engine.seq = seq
+    _set(engine, ENGINE_SEQ, seq)
     if traded:
-        engine.last_trade_ticks = traded_at
+        _set(engine, ENGINE_LAST_TRADE, traded_at)
     return leaves
 
 
-cdef void _emit_deltas(object engine, list events, dict touched, object ts_event):
+cdef void _emit_deltas(object engine, list events, dict touched, object ts_event) except *:
     """One delta per touched level, the last flagged ``last``."""
-    cdef long long seq = engine.seq
+    cdef long long seq = _get(engine, ENGINE_SEQ)
     cdef Py_ssize_t remaining = len(touched)
     if not remaining:
         events[-1].last = True  # as the pure engine does (it raises for a non-delta)
@@ -251,15 +261,15 @@ cdef void _emit_deltas(object engine, list events, dict touched, object ts_event
     for level in touched:
         seq += 1
         remaining -= 1
-        events.append(_delta(level, seq, ts_event, remaining == 0))
-    engine.seq = seq
+        events.append(_delta(_exactly(level, Level), seq, ts_event, remaining == 0))
+    _set(engine, ENGINE_SEQ, seq)
 
 
 cdef list _submit_plain(
     object engine,
     object order_id,
     object side,
-    long long qty,
+    object qty,
     object price,
     object tif,
     bint post_only,
@@ -267,17 +277,17 @@ cdef list _submit_plain(
     object ts_event,
 ):
     """A plain order in continuous trading: ``MatchingEngine.submit`` after its id checks."""
-    book = engine.book
+    book = _book(engine)
     cdef bint buying = side == "buy"
-    opposite = book.asks if buying else book.bids
+    opposite = _half(book, not buying)
     cdef bint has_price = price is not None
     order_type = "limit" if has_price else "market"
     cdef long long ticks = price if has_price else 0
-    cdef list keys = opposite.keys
+    cdef list keys = _get(opposite, HALF_KEYS)
     cdef bint has_best = len(keys) > 0
     cdef long long best = 0
     if has_best:
-        best = <long long>opposite.sign * <long long>keys[-1]
+        best = <long long>_get(opposite, HALF_SIGN) * <long long>keys[-1]
     cdef bint crosses = has_best and (
         not has_price or (ticks >= best if buying else ticks <= best)
     )
@@ -292,51 +302,43 @@ cdef list _submit_plain(
         reject_reason = REASON_POST_ONLY_WOULD_CROSS
     elif fok and fillable_lots(opposite, side, price, qty) < qty:
         reject_reason = REASON_FOK_UNFILLABLE
-    cdef long long seq = engine.seq + 1
-    cdef list events = []
+    seq = _get(engine, ENGINE_SEQ) + 1
+    fields = (seq, ts_event, order_id, owner, side, order_type, price, qty, tif, post_only)
     if reject_reason is not None:
-        engine.seq = seq
-        events.append(_build(_REJECTED,
-            (seq, ts_event, order_id, owner, side, order_type, price, qty, tif, post_only,
-             reject_reason) + _SUBMIT_DEFAULTS,
-        ))
-        return events
+        _set(engine, ENGINE_SEQ, seq)
+        return [_build(_REJECTED, fields + (reject_reason,) + _SUBMIT_DEFAULTS)]
 
-    events.append(_build(_ACCEPTED,
-        (seq, ts_event, order_id, owner, side, order_type, price, qty, tif, post_only)
-        + _SUBMIT_DEFAULTS,
-    ))
+    cdef list events = [_build(_ACCEPTED, fields + _SUBMIT_DEFAULTS)]
     cdef bint gtc = tif == "GTC"
     if not crosses and gtc and has_price:
         # The common case: a limit order that rests without trading changes one level.
         order = _build(_RESTING, (order_id, owner, side, price, qty, 0, post_only))
         level = _rest(book, order, buying, price, qty)
-        engine.seq = seq + 1
+        _set(engine, ENGINE_SEQ, seq + 1)
         events.append(_delta(level, seq + 1, ts_event, True))
         return events
 
-    engine.seq = seq
+    _set(engine, ENGINE_SEQ, seq)
     cdef dict touched = {}
     cdef long long leaves = qty
     if crosses:
         leaves = _match(
-            engine, events, touched, opposite, side, price, leaves, order_id, owner, ts_event,
-            "",
+            engine, events, touched, opposite, side, price, leaves, order_id, owner, ts_event, ""
         )
     if leaves:
         if not has_price or not gtc:
-            seq = engine.seq + 1
-            engine.seq = seq
+            seq = _get(engine, ENGINE_SEQ) + 1
+            _set(engine, ENGINE_SEQ, seq)
             reason = REASON_IOC_REMAINDER if has_price else REASON_MARKET_REMAINDER
-            events.append(_build(_CANCELLED,
-                (seq, ts_event, order_id, owner, side, price, leaves, reason),
-            ))
+            events.append(
+                _build(_CANCELLED, (seq, ts_event, order_id, owner, side, price, leaves, reason))
+            )
         else:
             order = _build(
                 _RESTING, (order_id, owner, side, price, leaves, qty - leaves, post_only)
             )
             touched[_rest(book, order, buying, price, leaves)] = None
-    if engine.stop_orders:
+    if _get(engine, ENGINE_STOPS):
         engine.trigger_stops(events, touched, ts_event)
     if touched:
         _emit_deltas(engine, events, touched, ts_event)
@@ -345,53 +347,63 @@ cdef list _submit_plain(
 
 cdef list _cancel(object engine, object order_id, object owner, object ts_event):
     """``MatchingEngine.cancel`` of a resting order (a waiting one goes to the shared code)."""
-    book = engine.book
-    order = (<dict>book.orders).get(order_id)
+    book = _book(engine)
+    order = (<dict>_get(book, BOOK_ORDERS)).get(order_id)
     if order is None:
         return engine.cancel_pending(CancelOrder(order_id, owner), ts_event)
-    if owner is not None and owner != order.owner:
+    _resting(order)
+    if owner is not None and owner != _get(order, ORDER_OWNER):
         engine._live_order(order_id, owner)  # raises PermissionDeniedError
     level = _unrest(book, order)
-    cdef long long seq = engine.seq
-    engine.seq = seq + 2
-    cdef list events = []
-    events.append(_build(_CANCELLED,
+    seq = _get(engine, ENGINE_SEQ)
+    _set(engine, ENGINE_SEQ, seq + 2)
+    cancelled = _build(
+        _CANCELLED,
         (
             seq + 1,
             ts_event,
-            order.order_id,
-            order.owner,
-            order.side,
-            order.price_ticks,
-            order.qty_lots + order.hidden_lots,
+            _get(order, ORDER_ID),
+            _get(order, ORDER_OWNER),
+            _get(order, ORDER_SIDE),
+            _get(order, ORDER_PRICE),
+            _get(order, ORDER_QTY) + _hidden_lots(order),
             REASON_USER,
         ),
-    ))
-    events.append(_delta(level, seq + 2, ts_event, True))
-    return events
+    )
+    return [cancelled, _delta(level, seq + 2, ts_event, True)]
 
 
 cdef object _take_id(object engine, object order_id):
     """The order id a submit uses: the next free one, or the given one if it is not live."""
-    ids = engine.order_ids
+    ids = _exactly(_get(engine, ENGINE_IDS), OrderIds)
+    next_id = _get(ids, IDS_NEXT)
     if order_id is None:
-        order_id = ids.next_id
-        ids.next_id = order_id + 1
-        return order_id
+        _set(ids, IDS_NEXT, next_id + 1)
+        return next_id
     if engine.is_live(order_id):
         raise InvalidCommandError(f"order_id {order_id} is already live")
-    if order_id >= ids.next_id:
-        ids.next_id = order_id + 1
+    if order_id >= next_id:
+        _set(ids, IDS_NEXT, order_id + 1)
     return order_id
 
 
 cdef list _submit(object engine, object cmd, object ts_event):
+    """``MatchingEngine.submit``: plain orders here, the rest in the shared Python code."""
+    if type(cmd) is not SubmitOrder:
+        return _Engine.submit(engine, cmd, ts_event)
     order_id = _take_id(engine, cmd.order_id)
-    if cmd.mechanics is not None or engine.phase is not _CONTINUOUS:
+    if cmd.mechanics is not None or _get(engine, ENGINE_PHASE) is not _CONTINUOUS:
         return engine.submit_with_mechanics(cmd, order_id, ts_event)
     return _submit_plain(
-        engine, order_id, cmd.side, cmd.qty_lots, cmd.price_ticks, cmd.tif, cmd.post_only,
-        cmd.owner, ts_event,
+        engine,
+        order_id,
+        cmd.side,
+        cmd.qty_lots,
+        cmd.price_ticks,
+        cmd.tif,
+        cmd.post_only,
+        cmd.owner,
+        ts_event,
     )
 
 
@@ -420,7 +432,7 @@ class MatchingEngine(_pure.MatchingEngine):
             return _submit(self, command, ts_event)
         if kind is CancelOrder:
             return _cancel(self, command.order_id, command.owner, ts_event)
-        return _pure.MatchingEngine.apply(self, command, ts_event)
+        return _Engine.apply(self, command, ts_event)
 
     def submit(self, cmd, ts_event):
         """Match a new order and rest what is left if it is a GTC limit order."""
@@ -439,7 +451,11 @@ class MatchingEngine(_pure.MatchingEngine):
         cdef list events = []
         for ts_event, command in ops:
             kind = type(command)
-            if kind is tuple and len(<tuple>command) == 5 and self.phase is _CONTINUOUS:
+            if (
+                kind is tuple
+                and len(<tuple>command) == 5
+                and _get(self, ENGINE_PHASE) is _CONTINUOUS
+            ):
                 side, qty, price, tif, owner = <tuple>command
                 if not _valid_plain(side, qty, price, tif, owner):
                     SubmitOrder(side, qty, price, tif, False, owner)  # raises the same error
@@ -453,7 +469,16 @@ class MatchingEngine(_pure.MatchingEngine):
         return events
 
     def _match(
-        self, events, touched, opposite, side, limit, leaves, taker_id, taker_owner, ts_event,
+        self,
+        events,
+        touched,
+        opposite,
+        side,
+        limit,
+        leaves,
+        taker_id,
+        taker_owner,
+        ts_event,
         stp="",
     ):
         """Trade ``leaves`` lots against ``opposite`` up to ``limit``; return what is left."""
@@ -463,4 +488,5 @@ class MatchingEngine(_pure.MatchingEngine):
         )
 
     def _emit_deltas(self, events, touched, ts):
+        """One delta per touched level, the last flagged ``last``."""
         _emit_deltas(self, events, touched, ts)
