@@ -22,6 +22,7 @@ State and events are read, written and built through their slots from C (``_cslo
 
 include "_cslots.pxi"
 
+from marketsim._gc import gc_paused
 from marketsim.core import matching as _pure
 from marketsim.core.batch import as_command
 from marketsim.core.book import BookHalf, BookState, IcebergOrder, Level, RestingOrder, fillable_lots
@@ -420,6 +421,29 @@ cdef inline bint _valid_plain(object side, object qty, object price, object tif,
     return type(owner) is str
 
 
+cdef list _apply_many(object engine, object ops):
+    """``MatchingEngine.apply_many`` (see there)."""
+    cdef list events = []
+    for ts_event, command in ops:
+        kind = type(command)
+        if (
+            kind is tuple
+            and len(<tuple>command) == 5
+            and _get(engine, ENGINE_PHASE) is _CONTINUOUS
+        ):
+            side, qty, price, tif, owner = <tuple>command
+            if not _valid_plain(side, qty, price, tif, owner):
+                SubmitOrder(side, qty, price, tif, False, owner)  # raises the same error
+            events += _submit_plain(
+                engine, _take_id(engine, None), side, qty, price, tif, False, owner, ts_event
+            )
+        elif kind is int and 0 < command <= MAX_ORDER_ID:
+            events += _cancel(engine, command, None, ts_event)
+        else:
+            events += engine.apply(as_command(command), ts_event)
+    return events
+
+
 class MatchingEngine(_pure.MatchingEngine):
     """The compiled matching engine: same API, same events as the pure one (see the module)."""
 
@@ -445,28 +469,12 @@ class MatchingEngine(_pure.MatchingEngine):
     def apply_many(self, ops):
         """Apply ``(ts_event, command)`` pairs in order and return all their events.
 
-        As ``marketsim.core.matching.MatchingEngine.apply_many``; a compact plain order or
-        cancel is checked and applied here without building a command object.
+        As ``marketsim.core.matching.MatchingEngine.apply_many`` (the garbage collector
+        paused); a compact plain order or cancel is checked and applied here without building
+        a command object.
         """
-        cdef list events = []
-        for ts_event, command in ops:
-            kind = type(command)
-            if (
-                kind is tuple
-                and len(<tuple>command) == 5
-                and _get(self, ENGINE_PHASE) is _CONTINUOUS
-            ):
-                side, qty, price, tif, owner = <tuple>command
-                if not _valid_plain(side, qty, price, tif, owner):
-                    SubmitOrder(side, qty, price, tif, False, owner)  # raises the same error
-                events += _submit_plain(
-                    self, _take_id(self, None), side, qty, price, tif, False, owner, ts_event
-                )
-            elif kind is int and 0 < command <= MAX_ORDER_ID:
-                events += _cancel(self, command, None, ts_event)
-            else:
-                events += self.apply(as_command(command), ts_event)
-        return events
+        with gc_paused():
+            return _apply_many(self, ops)
 
     def _match(
         self,

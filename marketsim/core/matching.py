@@ -45,6 +45,7 @@ from marketsim.core.events import (
 )
 from marketsim.core.mechanics import Mechanics
 from marketsim.core.stops import PendingStops
+from marketsim._gc import gc_paused
 from marketsim.errors import InvalidCommandError, PermissionDeniedError, UnknownOrderError
 
 
@@ -130,11 +131,14 @@ class MatchingEngine(Mechanics, Amendments, CallAuction):
         """Apply ``(ts_event, command)`` pairs in order and return all their events.
 
         Commands may be compact (see ``marketsim.core.batch``). A bad command raises as
-        ``apply`` would, and the commands before it stay applied.
+        ``apply`` would, and the commands before it stay applied. The cyclic garbage collector
+        is paused meanwhile: the events are acyclic, and it would otherwise rescan them (and
+        everything else alive) again and again while the batch grows.
         """
         events: list[Event] = []
-        for ts_event, command in ops:
-            events += self.apply(as_command(command), ts_event)
+        with gc_paused():
+            for ts_event, command in ops:
+                events += self.apply(as_command(command), ts_event)
         return events
 
     # -- commands ---------------------------------------------------------------------------
