@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 
+from marketsim._gc import gc_paused
 from marketsim.core.amend import Amendments
 from marketsim.core.auction import CallAuction
 from marketsim.core.batch import CompactCommand, as_command
@@ -45,7 +46,6 @@ from marketsim.core.events import (
 )
 from marketsim.core.mechanics import Mechanics
 from marketsim.core.stops import PendingStops
-from marketsim._gc import gc_paused
 from marketsim.errors import InvalidCommandError, PermissionDeniedError, UnknownOrderError
 
 
