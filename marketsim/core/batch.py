@@ -14,6 +14,7 @@ command is one of:
 from __future__ import annotations
 
 from marketsim.core.commands import CancelOrder, Command, SubmitOrder
+from marketsim.errors import InvalidCommandError
 
 #: A compact command, as ``apply_many`` takes it (see the module docstring).
 CompactCommand = tuple[str, int, int | None, str, str] | int | Command
@@ -22,6 +23,11 @@ CompactCommand = tuple[str, int, int | None, str, str] | int | Command
 def as_command(command: CompactCommand) -> Command:
     """The command object a compact command stands for (validated as that object is)."""
     if type(command) is tuple:
+        if len(command) != 5:
+            raise InvalidCommandError(
+                "a compact order is (side, qty_lots, price_ticks, tif, owner), "
+                f"got {len(command)} fields"
+            )
         side, qty_lots, price_ticks, tif, owner = command
         return SubmitOrder(side, qty_lots, price_ticks, tif, False, owner)
     if type(command) is int:

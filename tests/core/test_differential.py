@@ -156,7 +156,7 @@ compact_steps = st.one_of(
         st.sampled_from(["", "alice", 7]),
     ),
     order_ids,
-    st.sampled_from([0, -3]),
+    st.sampled_from([0, -3, ("buy", 5), ("sell", 5, 100, "GTC", "", False)]),
     st.builds(SetPhase, st.sampled_from(["continuous", "auction", "halted"])),
     st.builds(SubmitOrder, st.sampled_from(["buy", "sell"]), st.integers(1, 12), prices),
     st.builds(CancelOrder, order_ids),
