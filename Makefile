@@ -7,7 +7,7 @@ PYTHON ?= python3
 CHROMIUM ?= /usr/bin/chromium
 VENV := .venv
 # The compiled engine's source: editing it rebuilds the extension on the next make.
-ENGINE_SOURCE := marketsim/core/_cengine.pyx marketsim/core/_cslots.pxi
+ENGINE_SOURCE := $(wildcard marketsim/core/_cengine.pyx marketsim/core/*.pxi)
 BIN := $(VENV)/bin
 INTEROP := tests/interop
 

@@ -17,13 +17,13 @@ The workload is one instrument's order flow: about 60% limit orders priced aroun
 
 It is generated up front as plain tuples by running a seeded ``random.Random`` through a
 ``MatchingEngine`` once: the engine assigns order ids 1, 2, 3, ... and its events say which
-orders are still live, so each cancel names a live order. Both books then replay exactly the
+orders are still live, so each cancel names a live order (``workload.py``). The books replay the
 same list with exactly the same loop: build the core's ``SubmitOrder`` / ``CancelOrder`` from
 the tuple (with its validation), call the book's ``apply(command, ts_event)`` and get the full
 batch of event objects back (acceptance or rejection, trades, cancellations and one
 ``BookDelta`` per changed level): full event output is on for both. The baseline,
 ``heapq_book.HeapqBook``, is the straightforward heap-of-prices design with lazy deletion and
-produces the very same events as the engine. Steps, each on a fresh book:
+produces the very same events as the engines. Steps, each on a fresh book:
 
 1. throughput: each book replays the workload untimed, three times, taking turns; events/s
    is workload events (commands) / wall time of its fastest replay (the one least disturbed by
@@ -59,7 +59,6 @@ import argparse
 import cProfile
 import os
 import pstats
-import random
 import sys
 import time
 import tracemalloc
@@ -69,12 +68,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import bourse_peer  # benchmarks/ is on sys.path when run as a script
+from engine_checks import compact_chunks, compare_bourse, compare_engines, compare_events
 from heapq_book import HeapqBook
+from workload import CANCEL, KINDS, LIMIT, MARKET, Op, generate_workload
 
 from marketsim._gc import gc_paused
 from marketsim.core import engine
 from marketsim.core.commands import CancelOrder, SubmitOrder
-from marketsim.core.events import EVENT_TYPES, Event, OrderAccepted, OrderCancelled, Trade
+from marketsim.core.events import Event
 from marketsim.core.matching import MatchingEngine
 
 DEFAULT_EVENTS = 1_000_000
@@ -85,111 +86,6 @@ THROUGHPUT_REPEATS = 3
 TARGET_EVENTS_PER_S = 400_000
 TARGET_RATIO = 2.0  # pure engine / heapq
 TARGET_COMPILED_RATIO = 4.0  # compiled / pure
-
-# One operation of the workload is a tuple ``(kind, side or order id, qty_lots, price_ticks)``:
-# ``(LIMIT, "buy", 10, 9_995)``, ``(MARKET, "sell", 7, None)`` or ``(CANCEL, 1234, 0, None)``.
-LIMIT = "limit"
-MARKET = "market"
-CANCEL = "cancel"
-KINDS = (LIMIT, MARKET, CANCEL)
-
-LIMIT_SHARE = 0.6
-MARKET_SHARE = 0.1  # the remaining 30% are cancels
-MID_TICKS = 10_000
-#: A limit order is priced this many ticks away from the mid on its own side; a negative
-#: offset prices it through the mid. The range keeps the book at a steady ~2,000 orders or fewer.
-OFFSET_TICKS = (-10, 30)
-MAX_QTY_LOTS = 100
-
-Op = tuple[str, str | int, int, int | None]
-
-
-@dataclass(frozen=True)
-class Workload:
-    """The operations to replay, and how many orders rested in the book while making them."""
-
-    ops: list[Op]
-    resting_peak: int
-    resting_at_end: int
-
-
-class LiveOrders:
-    """Open quantity of every live order, with a uniform random pick in O(1)."""
-
-    def __init__(self) -> None:
-        self._open: dict[int, int] = {}
-        self._ids: list[int] = []
-        self._position: dict[int, int] = {}
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def add(self, order_id: int, qty_lots: int) -> None:
-        """Start tracking a new order with ``qty_lots`` open."""
-        self._open[order_id] = qty_lots
-        self._position[order_id] = len(self._ids)
-        self._ids.append(order_id)
-
-    def fill(self, order_id: int, qty_lots: int) -> None:
-        """Take a fill of ``qty_lots`` off an order, forgetting it once fully filled."""
-        if order_id in self._open:
-            self._open[order_id] -= qty_lots
-            if not self._open[order_id]:
-                self.remove(order_id)
-
-    def remove(self, order_id: int) -> None:
-        """Forget an order (swap the last id into its slot so removal is O(1))."""
-        del self._open[order_id]
-        position = self._position.pop(order_id)
-        last = self._ids.pop()
-        if last != order_id:
-            self._ids[position] = last
-            self._position[last] = position
-
-    def pick(self, rng: random.Random) -> int:
-        """A live order id chosen uniformly at random."""
-        return self._ids[rng.randrange(len(self._ids))]
-
-    def track(self, events: list[Event]) -> None:
-        """Update from one batch of engine events."""
-        for event in events:
-            kind = type(event)
-            if kind is OrderAccepted and event.order_type == LIMIT:
-                self.add(event.order_id, event.qty_lots)
-            elif kind is Trade:
-                self.fill(event.maker_order_id, event.qty_lots)
-                self.fill(event.taker_order_id, event.qty_lots)
-            elif kind is OrderCancelled and event.order_id in self._open:
-                self.remove(event.order_id)
-
-
-def generate_workload(n_events: int, seed: int) -> Workload:
-    """Draw ``n_events`` operations from ``random.Random(seed)`` (same seed, same list)."""
-    rng = random.Random(seed)
-    engine = MatchingEngine()
-    live = LiveOrders()
-    ops: list[Op] = []
-    resting_peak = 0
-    for ts in range(n_events):
-        draw = rng.random()
-        if draw >= LIMIT_SHARE + MARKET_SHARE and live:
-            order_id = live.pick(rng)
-            ops.append((CANCEL, order_id, 0, None))
-            command: CancelOrder | SubmitOrder = CancelOrder(order_id)
-        else:
-            side = rng.choice(("buy", "sell"))
-            qty = rng.randint(1, MAX_QTY_LOTS)
-            if LIMIT_SHARE <= draw < LIMIT_SHARE + MARKET_SHARE:
-                price = None
-                ops.append((MARKET, side, qty, None))
-            else:  # a limit order, also when a cancel finds no live order
-                offset = rng.randint(*OFFSET_TICKS)
-                price = MID_TICKS - offset if side == "buy" else MID_TICKS + offset
-                ops.append((LIMIT, side, qty, price))
-            command = SubmitOrder(side, qty, price)
-        live.track(engine.apply(command, ts))
-        resting_peak = max(resting_peak, len(live))
-    return Workload(ops, resting_peak, len(live))
 
 
 class Book(Protocol):
@@ -239,18 +135,6 @@ class Contender:
 PURE = Contender("pure engine", engine.PureMatchingEngine)
 COMPILED = Contender("compiled engine", engine.MatchingEngine)
 BASELINE = Contender("heapq book", HeapqBook)
-#: Compact commands per ``apply_many`` call: a simulation or replay hands the engine a chunk,
-#: reads its events and drops them before the next.
-CHUNK = 1_000
-
-
-def compact_chunks(ops: list[Op]) -> list[list[tuple[int, object]]]:
-    """The workload as ``apply_many`` takes it: chunks of ``(ts_event, compact command)``."""
-    batch = [
-        (ts, arg if kind == CANCEL else (arg, qty, price, "GTC", ""))
-        for ts, (kind, arg, qty, price) in enumerate(ops)
-    ]
-    return [batch[start : start + CHUNK] for start in range(0, len(batch), CHUNK)]
 
 
 def replay_many(new_engine: Callable[[], MatchingEngine], chunks: list) -> tuple[float, float]:
@@ -267,95 +151,6 @@ def replay_many(new_engine: Callable[[], MatchingEngine], chunks: list) -> tuple
         for chunk in chunks:
             apply_many(chunk)
     return time.perf_counter() - started, time.process_time() - cpu_started
-
-
-@dataclass(frozen=True)
-class EventCheck:
-    """Outcome of replaying the workload on the pure engine and the heapq book side by side."""
-
-    events_by_type: dict[str, int]  # over the commands that matched, by event type
-    mismatch_at: int | None  # index of the first op whose batches differ, None if none
-    engine_batch: list[Event]  # the two differing batches (empty lists when all matched)
-    heapq_batch: list[Event]
-    heap_entries: int  # entries in the heapq book's two price heaps at the end
-    live_levels: int  # its live levels at the end
-    deque_entries: int  # order ids in its level deques at the end
-    live_orders: int  # its live orders at the end
-
-
-def compare_events(ops: list[Op]) -> EventCheck:
-    """Replay ``ops`` on the pure engine and the heapq book; compare every event (==).
-
-    Stops at the first op whose two batches differ. A cancel of an order that one book does
-    not hold raises.
-    """
-    pure, book = PURE.new_book(), HeapqBook()
-    counts: dict[str, int] = dict.fromkeys((t.__name__ for t in EVENT_TYPES), 0)
-    mismatch_at, engine_batch, heapq_batch = None, [], []
-    for ts, (kind, arg, qty, price) in enumerate(ops):
-        command = CancelOrder(arg) if kind == CANCEL else SubmitOrder(arg, qty, price)
-        events, records = pure.apply(command, ts), book.apply(command, ts)
-        if events != records:
-            mismatch_at, engine_batch, heapq_batch = ts, events, records
-            break
-        for event in events:
-            counts[type(event).__name__] += 1
-    sides = (book._bids, book._asks)
-    return EventCheck(
-        counts,
-        mismatch_at,
-        engine_batch,
-        heapq_batch,
-        heap_entries=sum(len(side.heap) for side in sides),
-        live_levels=sum(len(side.levels) for side in sides),
-        deque_entries=sum(len(level.queue) for side in sides for level in side.levels.values()),
-        live_orders=len(book._orders),
-    )
-
-
-def compare_engines(ops: list[Op]) -> tuple[int, str | None]:
-    """Events of the compiled engine (``apply`` and ``apply_many``) against the pure one's.
-
-    Returns the number of events compared and a description of the first difference (None
-    when every event of every command is equal).
-    """
-    pure, compiled, bulk = PURE.new_book(), COMPILED.new_book(), COMPILED.new_book()
-    compared = 0
-    for number, chunk in enumerate(compact_chunks(ops)):
-        expected: list[Event] = []
-        for ts, _ in chunk:
-            kind, arg, qty, price = ops[ts]
-            command = CancelOrder(arg) if kind == CANCEL else SubmitOrder(arg, qty, price)
-            events = pure.apply(command, ts)
-            if compiled.apply(command, ts) != events:
-                return compared, f"apply differs at command {ts:,}"
-            expected += events
-        if bulk.apply_many(chunk) != expected:
-            return compared, f"apply_many differs in chunk {number:,}"
-        compared += len(expected)
-    return compared, None
-
-
-def compare_bourse(ops: list[Op]) -> tuple[int, str | None]:
-    """bourse's trades against the pure engine's: the number equal before the first
-    difference, and that difference (None when all are equal)."""
-    pure, ours = PURE.new_book(), []
-    for ts, (kind, arg, qty, price) in enumerate(ops):
-        command = CancelOrder(arg) if kind == CANCEL else SubmitOrder(arg, qty, price)
-        ours += [
-            (e.price_ticks, e.qty_lots, e.maker_order_id, e.taker_order_id)
-            for e in pure.apply(command, ts)
-            if type(e) is Trade
-        ]
-    theirs = bourse_peer.trades(ops)
-    for index, (mine, peer) in enumerate(zip(ours, theirs, strict=False)):
-        if mine != peer:
-            return index, (
-                f"trade {index:,}: engines {mine}, bourse {peer} (price, qty, maker id, taker id)"
-            )
-    if len(ours) != len(theirs):
-        return min(len(ours), len(theirs)), f"{len(ours):,} trades here, {len(theirs):,} there"
-    return len(ours), None
 
 
 def peak_traced_mb(new_book: Callable[[], Book], ops: list[Op]) -> float:
