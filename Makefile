@@ -6,6 +6,8 @@ PYTHON ?= python3
 # The browser test drives Debian's chromium at this path (it is skipped without it).
 CHROMIUM ?= /usr/bin/chromium
 VENV := .venv
+# The compiled engine's source: editing it rebuilds the extension on the next make.
+ENGINE_SOURCE := $(wildcard marketsim/core/_cengine.pyx marketsim/core/*.pxi)
 BIN := $(VENV)/bin
 INTEROP := tests/interop
 
@@ -42,13 +44,13 @@ $(VENV)/.created:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	touch $@
 
-$(VENV)/.installed: pyproject.toml $(VENV)/.created
+$(VENV)/.installed: pyproject.toml setup.py $(ENGINE_SOURCE) $(VENV)/.created
 	@echo "Installing marketsim and its dependencies (grpcio, pandas, matplotlib, textual, ...)"
 	@echo "into $(VENV): this takes a minute or two the first time, and is skipped after."
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.created
+$(VENV)/.installed-dev: pyproject.toml setup.py $(ENGINE_SOURCE) $(VENV)/.created
 	@echo "Installing marketsim with its test and notebook tools (pytest, jupyterlab, playwright,"
 	@echo "...) into $(VENV): this takes a few minutes the first time, and is skipped after."
 	$(BIN)/python -m pip install --quiet -e ".[dev,jupyter]"

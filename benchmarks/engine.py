@@ -1,8 +1,15 @@
-"""Throughput, latency and memory of the matching engine, against a naive ``heapq`` book.
+"""Throughput, latency and memory of both matching engines, a naive ``heapq`` book and bourse.
 
 Usage::
 
-    python benchmarks/engine.py [--events N] [--seed S] [--profile]
+    python benchmarks/engine.py [--events N] [--seed S] [--profile] [--pure]
+
+The contenders: the pure-Python engine (the reference), the compiled engine (when built), the
+``heapq`` baseline, and bourse (a Rust book with a Python API, ``pip install bourse``; skipped
+with a note when absent). The engines are measured twice: through ``apply`` with a command
+object per operation (below), and through ``apply_many`` with compact commands in chunks of
+1,000 (the bulk path: no command objects, every event still built; the garbage collector
+paused, as bulk users pause it).
 
 The workload is one instrument's order flow: about 60% limit orders priced around a fixed mid
 (roughly a quarter of them priced through it, so they trade at once), 10% market orders and
@@ -10,13 +17,13 @@ The workload is one instrument's order flow: about 60% limit orders priced aroun
 
 It is generated up front as plain tuples by running a seeded ``random.Random`` through a
 ``MatchingEngine`` once: the engine assigns order ids 1, 2, 3, ... and its events say which
-orders are still live, so each cancel names a live order. Both books then replay exactly the
+orders are still live, so each cancel names a live order (``workload.py``). The books replay the
 same list with exactly the same loop: build the core's ``SubmitOrder`` / ``CancelOrder`` from
 the tuple (with its validation), call the book's ``apply(command, ts_event)`` and get the full
 batch of event objects back (acceptance or rejection, trades, cancellations and one
 ``BookDelta`` per changed level): full event output is on for both. The baseline,
 ``heapq_book.HeapqBook``, is the straightforward heap-of-prices design with lazy deletion and
-produces the very same events as the engine. Steps, each on a fresh book:
+produces the very same events as the engines. Steps, each on a fresh book:
 
 1. throughput: each book replays the workload untimed, three times, taking turns; events/s
    is workload events (commands) / wall time of its fastest replay (the one least disturbed by
@@ -34,7 +41,13 @@ produces the very same events as the engine. Steps, each on a fresh book:
 Python's garbage collector stays on throughout, as in real use. The targets (engine events/s
 and the engine / heapq ratio) are judged on the wall-clock figures.
 
-``--profile`` instead runs ``cProfile`` over the engine on the first 200,000 events.
+``--profile`` instead runs ``cProfile`` over the engine on the first 200,000 events (the pure
+one with ``--pure``; the compiled one's C functions show as one line).
+
+bourse keeps its trades in Rust and is called once per operation; its trades are checked
+against the engines' (same price, quantity, maker and taker, in order) and the first
+difference is printed. Targets (issue 14): compiled at least 4x pure, and at least bourse's
+rate, on this workload in the same run.
 
 ``benchmarks/mechanics.py`` replays this same workload on the engine before and after the
 exchange mechanics (stops, icebergs, STP, auctions), and a variant with stops and icebergs.
@@ -44,8 +57,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
-import random
 import sys
 import time
 import tracemalloc
@@ -54,10 +67,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from heapq_book import HeapqBook  # benchmarks/ is on sys.path when run as a script
+import bourse_peer  # benchmarks/ is on sys.path when run as a script
+from engine_checks import compact_chunks, compare_bourse, compare_engines, compare_events
+from heapq_book import HeapqBook
+from workload import CANCEL, KINDS, LIMIT, MARKET, Op, generate_workload
 
+from marketsim._gc import gc_paused
+from marketsim.core import engine
 from marketsim.core.commands import CancelOrder, SubmitOrder
-from marketsim.core.events import EVENT_TYPES, Event, OrderAccepted, OrderCancelled, Trade
+from marketsim.core.events import Event
 from marketsim.core.matching import MatchingEngine
 
 DEFAULT_EVENTS = 1_000_000
@@ -66,112 +84,8 @@ PROFILE_EVENTS = 200_000
 THROUGHPUT_REPEATS = 3
 
 TARGET_EVENTS_PER_S = 400_000
-TARGET_RATIO = 2.0
-
-# One operation of the workload is a tuple ``(kind, side or order id, qty_lots, price_ticks)``:
-# ``(LIMIT, "buy", 10, 9_995)``, ``(MARKET, "sell", 7, None)`` or ``(CANCEL, 1234, 0, None)``.
-LIMIT = "limit"
-MARKET = "market"
-CANCEL = "cancel"
-KINDS = (LIMIT, MARKET, CANCEL)
-
-LIMIT_SHARE = 0.6
-MARKET_SHARE = 0.1  # the remaining 30% are cancels
-MID_TICKS = 10_000
-#: A limit order is priced this many ticks away from the mid on its own side; a negative
-#: offset prices it through the mid. The range keeps the book at a steady ~2,000 orders or fewer.
-OFFSET_TICKS = (-10, 30)
-MAX_QTY_LOTS = 100
-
-Op = tuple[str, str | int, int, int | None]
-
-
-@dataclass(frozen=True)
-class Workload:
-    """The operations to replay, and how many orders rested in the book while making them."""
-
-    ops: list[Op]
-    resting_peak: int
-    resting_at_end: int
-
-
-class LiveOrders:
-    """Open quantity of every live order, with a uniform random pick in O(1)."""
-
-    def __init__(self) -> None:
-        self._open: dict[int, int] = {}
-        self._ids: list[int] = []
-        self._position: dict[int, int] = {}
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def add(self, order_id: int, qty_lots: int) -> None:
-        """Start tracking a new order with ``qty_lots`` open."""
-        self._open[order_id] = qty_lots
-        self._position[order_id] = len(self._ids)
-        self._ids.append(order_id)
-
-    def fill(self, order_id: int, qty_lots: int) -> None:
-        """Take a fill of ``qty_lots`` off an order, forgetting it once fully filled."""
-        if order_id in self._open:
-            self._open[order_id] -= qty_lots
-            if not self._open[order_id]:
-                self.remove(order_id)
-
-    def remove(self, order_id: int) -> None:
-        """Forget an order (swap the last id into its slot so removal is O(1))."""
-        del self._open[order_id]
-        position = self._position.pop(order_id)
-        last = self._ids.pop()
-        if last != order_id:
-            self._ids[position] = last
-            self._position[last] = position
-
-    def pick(self, rng: random.Random) -> int:
-        """A live order id chosen uniformly at random."""
-        return self._ids[rng.randrange(len(self._ids))]
-
-    def track(self, events: list[Event]) -> None:
-        """Update from one batch of engine events."""
-        for event in events:
-            kind = type(event)
-            if kind is OrderAccepted and event.order_type == LIMIT:
-                self.add(event.order_id, event.qty_lots)
-            elif kind is Trade:
-                self.fill(event.maker_order_id, event.qty_lots)
-                self.fill(event.taker_order_id, event.qty_lots)
-            elif kind is OrderCancelled and event.order_id in self._open:
-                self.remove(event.order_id)
-
-
-def generate_workload(n_events: int, seed: int) -> Workload:
-    """Draw ``n_events`` operations from ``random.Random(seed)`` (same seed, same list)."""
-    rng = random.Random(seed)
-    engine = MatchingEngine()
-    live = LiveOrders()
-    ops: list[Op] = []
-    resting_peak = 0
-    for ts in range(n_events):
-        draw = rng.random()
-        if draw >= LIMIT_SHARE + MARKET_SHARE and live:
-            order_id = live.pick(rng)
-            ops.append((CANCEL, order_id, 0, None))
-            command: CancelOrder | SubmitOrder = CancelOrder(order_id)
-        else:
-            side = rng.choice(("buy", "sell"))
-            qty = rng.randint(1, MAX_QTY_LOTS)
-            if LIMIT_SHARE <= draw < LIMIT_SHARE + MARKET_SHARE:
-                price = None
-                ops.append((MARKET, side, qty, None))
-            else:  # a limit order, also when a cancel finds no live order
-                offset = rng.randint(*OFFSET_TICKS)
-                price = MID_TICKS - offset if side == "buy" else MID_TICKS + offset
-                ops.append((LIMIT, side, qty, price))
-            command = SubmitOrder(side, qty, price)
-        live.track(engine.apply(command, ts))
-        resting_peak = max(resting_peak, len(live))
-    return Workload(ops, resting_peak, len(live))
+TARGET_RATIO = 2.0  # pure engine / heapq
+TARGET_COMPILED_RATIO = 4.0  # compiled / pure
 
 
 class Book(Protocol):
@@ -218,52 +132,25 @@ class Contender:
     new_book: Callable[[], Book]
 
 
-ENGINE = Contender("marketsim engine", MatchingEngine)
+PURE = Contender("pure engine", engine.PureMatchingEngine)
+COMPILED = Contender("compiled engine", engine.MatchingEngine)
 BASELINE = Contender("heapq book", HeapqBook)
 
 
-@dataclass(frozen=True)
-class EventCheck:
-    """Outcome of replaying the workload on both books side by side."""
+def replay_many(new_engine: Callable[[], MatchingEngine], chunks: list) -> tuple[float, float]:
+    """Replay compact chunks through ``apply_many``; return the wall and CPU time in s.
 
-    events_by_type: dict[str, int]  # over the commands that matched, by event type
-    mismatch_at: int | None  # index of the first op whose batches differ, None if none
-    engine_batch: list[Event]  # the two differing batches (empty lists when all matched)
-    heapq_batch: list[Event]
-    heap_entries: int  # entries in the heapq book's two price heaps at the end
-    live_levels: int  # its live levels at the end
-    deque_entries: int  # order ids in its level deques at the end
-    live_orders: int  # its live orders at the end
-
-
-def compare_events(ops: list[Op]) -> EventCheck:
-    """Replay ``ops`` on both books side by side; compare every event of every batch (==).
-
-    Stops at the first op whose two batches differ. A cancel of an order that one book does
-    not hold raises.
+    The cyclic garbage collector is paused over the replay, as the bulk users (``sim.run``,
+    the recorder, the frames) pause it: a chunk's events outlive the call, and with the
+    collector on, each chunk's survivors are promoted and rescanned with everything else.
     """
-    engine, book = MatchingEngine(), HeapqBook()
-    counts: dict[str, int] = dict.fromkeys((t.__name__ for t in EVENT_TYPES), 0)
-    mismatch_at, engine_batch, heapq_batch = None, [], []
-    for ts, (kind, arg, qty, price) in enumerate(ops):
-        command = CancelOrder(arg) if kind == CANCEL else SubmitOrder(arg, qty, price)
-        events, records = engine.apply(command, ts), book.apply(command, ts)
-        if events != records:
-            mismatch_at, engine_batch, heapq_batch = ts, events, records
-            break
-        for event in events:
-            counts[type(event).__name__] += 1
-    sides = (book._bids, book._asks)
-    return EventCheck(
-        counts,
-        mismatch_at,
-        engine_batch,
-        heapq_batch,
-        heap_entries=sum(len(side.heap) for side in sides),
-        live_levels=sum(len(side.levels) for side in sides),
-        deque_entries=sum(len(level.queue) for side in sides for level in side.levels.values()),
-        live_orders=len(book._orders),
-    )
+    apply_many = new_engine().apply_many
+    cpu_started = time.process_time()
+    started = time.perf_counter()
+    with gc_paused():
+        for chunk in chunks:
+            apply_many(chunk)
+    return time.perf_counter() - started, time.process_time() - cpu_started
 
 
 def peak_traced_mb(new_book: Callable[[], Book], ops: list[Op]) -> float:
@@ -307,8 +194,26 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
         print("  ".join(cells))
 
 
+def throughput(
+    ops: list[Op], runs: dict[str, Callable[[], tuple[float, float]]]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Best wall and CPU events/s of each run over ``THROUGHPUT_REPEATS`` interleaved rounds."""
+    rates = dict.fromkeys(runs, 0.0)
+    cpu_rates = dict.fromkeys(runs, 0.0)
+    for _ in range(THROUGHPUT_REPEATS):
+        for name, run in runs.items():
+            wall, cpu = run()
+            rates[name] = max(rates[name], len(ops) / wall)
+            cpu_rates[name] = max(cpu_rates[name], len(ops) / cpu)
+    return rates, cpu_rates
+
+
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
+
+
 def benchmark(n_events: int, seed: int) -> None:
-    """Run all four steps and print the table, the ratio, the event check and the targets."""
+    """Run all the steps and print the table, the ratios, the event checks and the targets."""
     workload = generate_workload(n_events, seed)
     ops = workload.ops
     counts = {kind: sum(1 for op in ops if op[0] == kind) for kind in KINDS}
@@ -318,78 +223,123 @@ def benchmark(n_events: int, seed: int) -> None:
         + f"; resting orders peak {workload.resting_peak:,}, at end {workload.resting_at_end:,}"
     )
     print(
-        f"python {sys.version.split()[0]}; events/s = workload events (commands) per second, "
-        f"best of {THROUGHPUT_REPEATS}; latencies in us (p50 / p99); peak MB by tracemalloc"
+        f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}; events/s = "
+        f"workload events (commands) per second, best of {THROUGHPUT_REPEATS} interleaved; "
+        "latencies in us (p50 / p99); peak MB by tracemalloc"
     )
+    compiled = engine.ENGINE == "compiled"
+    if not compiled:
+        print("compiled engine: not built (or MARKETSIM_PURE is set), so it is left out")
+    if not bourse_peer.available():
+        print("bourse: not installed (pip install bourse), so it is left out")
     print()
 
-    contenders = (ENGINE, BASELINE)
-    rates = dict.fromkeys((contender.name for contender in contenders), 0.0)
-    cpu_rates = dict.fromkeys((contender.name for contender in contenders), 0.0)
-    for _ in range(THROUGHPUT_REPEATS):
-        for contender in contenders:
-            wall, cpu = replay(contender.new_book, ops)
-            rates[contender.name] = max(rates[contender.name], len(ops) / wall)
-            cpu_rates[contender.name] = max(cpu_rates[contender.name], len(ops) / cpu)
+    chunks = compact_chunks(ops)
+    books = [PURE, *([COMPILED] if compiled else []), BASELINE]
+    runs: dict[str, Callable[[], tuple[float, float]]] = {
+        book.name: (lambda book=book: replay(book.new_book, ops)) for book in books
+    }
+    runs["pure apply_many"] = lambda: replay_many(PURE.new_book, chunks)
+    if compiled:
+        runs["compiled apply_many"] = lambda: replay_many(COMPILED.new_book, chunks)
+    if bourse_peer.available():
+        runs["bourse"] = lambda: bourse_peer.replay(ops)[:2]
+    rates, cpu_rates = throughput(ops, runs)
+
     rows = []
-    for contender in contenders:
+    for name in runs:
         latencies = array("q", bytes(8 * len(ops)))  # zeroed int64s
-        time_each_op(contender.new_book, ops, latencies)
-        rows.append(
-            [
-                contender.name,
-                f"{rates[contender.name]:,.0f}",
-                f"{cpu_rates[contender.name]:,.0f}",
-                *latency_columns(ops, latencies),
-            ]
-        )
-    for row, contender in zip(rows, contenders, strict=True):
-        row.append(f"{peak_traced_mb(contender.new_book, ops):.1f}")
+        book = next((book for book in books if book.name == name), None)
+        if book is not None:
+            time_each_op(book.new_book, ops, latencies)
+            timed, peak = (
+                latency_columns(ops, latencies),
+                f"{peak_traced_mb(book.new_book, ops):.1f}",
+            )
+        elif name == "bourse":
+            bourse_peer.time_each_op(ops, latencies)
+            timed, peak = latency_columns(ops, latencies), "n/a (Rust)"
+        else:  # a bulk run has no per-operation time
+            timed, peak = ["-"] * (len(KINDS) + 1), "-"
+        rows.append([name, f"{rates[name]:,.0f}", f"{cpu_rates[name]:,.0f}", *timed, peak])
     header = ["book", "events/s", "cpu events/s", "all ops", LIMIT, MARKET, CANCEL, "peak MB"]
     print_table(header, rows)
     print()
 
-    ratio = rates[ENGINE.name] / rates[BASELINE.name]
-    cpu_ratio = cpu_rates[ENGINE.name] / cpu_rates[BASELINE.name]
-    print(f"ratio marketsim / heapq: {ratio:.2f}x (by cpu time: {cpu_ratio:.2f}x)")
+    pure_rate = rates[PURE.name]
+    for name in runs:
+        if name != PURE.name:
+            print(
+                f"ratio {name} / pure engine: {rates[name] / pure_rate:.2f}x "
+                f"(by cpu time: {cpu_rates[name] / cpu_rates[PURE.name]:.2f}x)"
+            )
     check = compare_events(ops)
     checked = sum(check.events_by_type.values())
     by_type = ", ".join(f"{n:,} {name}" for name, n in check.events_by_type.items() if n)
     if check.mismatch_at is None:
         print(
-            f"event check: all {checked:,} events equal (==), batch by batch, "
+            f"event check pure vs heapq: all {checked:,} events equal (==), batch by batch, "
             f"over all {len(ops):,} commands ({by_type})"
         )
     else:
-        print(
-            f"event check: MISMATCH at command {check.mismatch_at:,} "
-            f"after {checked:,} equal events ({by_type})"
-        )
+        print(f"event check pure vs heapq: MISMATCH at command {check.mismatch_at:,}")
         print(f"  engine: {check.engine_batch}")
         print(f"  heapq:  {check.heapq_batch}")
+    engines_differ = None
+    if compiled:
+        compared, engines_differ = compare_engines(ops)
+        print(
+            "event check compiled (apply and apply_many) vs pure: "
+            + (f"all {compared:,} events equal" if engines_differ is None else engines_differ)
+        )
+    bourse_differs = None
+    if bourse_peer.available():
+        equal, bourse_differs = compare_bourse(ops)
+        print(
+            "trade check bourse vs engines: "
+            + (
+                f"all {equal:,} trades equal"
+                if bourse_differs is None
+                else f"{equal:,} equal, then {bourse_differs}"
+            )
+        )
+    print()
     print(
-        f"heapq book at end: {check.heap_entries:,} heap entries for {check.live_levels:,} "
-        f"live levels, {check.deque_entries:,} deque entries for {check.live_orders:,} "
-        "live orders"
+        f"target pure >= {TARGET_EVENTS_PER_S:,} events/s: "
+        f"{verdict(pure_rate >= TARGET_EVENTS_PER_S)} ({pure_rate:,.0f})"
     )
-    fast_enough = rates[ENGINE.name] >= TARGET_EVENTS_PER_S
+    heapq_ratio = pure_rate / rates[BASELINE.name]
     print(
-        f"target >= {TARGET_EVENTS_PER_S:,} events/s: {'PASS' if fast_enough else 'FAIL'} "
-        f"({rates[ENGINE.name]:,.0f})"
+        f"target pure >= {TARGET_RATIO:.1f}x heapq: {verdict(heapq_ratio >= TARGET_RATIO)} "
+        f"({heapq_ratio:.2f}x)"
     )
-    print(
-        f"target >= {TARGET_RATIO:.1f}x heapq: {'PASS' if ratio >= TARGET_RATIO else 'FAIL'} "
-        f"({ratio:.2f}x)"
-    )
-    print(f"event check: {'PASS' if check.mismatch_at is None else 'FAIL'}")
+    if compiled:
+        for name in (COMPILED.name, "compiled apply_many"):
+            ratio = rates[name] / pure_rate
+            print(
+                f"target {name} >= {TARGET_COMPILED_RATIO:.0f}x pure: "
+                f"{verdict(ratio >= TARGET_COMPILED_RATIO)} ({ratio:.2f}x)"
+            )
+        if bourse_peer.available():
+            best = max(rates[COMPILED.name], rates["compiled apply_many"])
+            print(
+                f"target compiled >= bourse: {verdict(best >= rates['bourse'])} "
+                f"({best:,.0f} vs {rates['bourse']:,.0f} events/s)"
+            )
+        print(f"event check compiled vs pure: {verdict(engines_differ is None)}")
+    print(f"event check pure vs heapq: {verdict(check.mismatch_at is None)}")
+    if bourse_peer.available():
+        print(f"trade check bourse vs engines: {verdict(bourse_differs is None)}")
+    print(f"reproduce: python benchmarks/engine.py --events {n_events} --seed {seed}")
 
 
-def profile(n_events: int, seed: int) -> None:
-    """Profile the engine replaying the first ``n_events`` ops; print the top 15 functions."""
+def profile(n_events: int, seed: int, pure: bool) -> None:
+    """Profile an engine replaying the first ``n_events`` ops; print the top 15 functions."""
     ops = generate_workload(n_events, seed).ops
+    contender = PURE if pure or engine.ENGINE != "compiled" else COMPILED
     profiler = cProfile.Profile()
-    profiler.runcall(replay, ENGINE.new_book, ops)
-    print(f"cProfile of marketsim engine on {len(ops):,} events, seed {seed}")
+    profiler.runcall(replay, contender.new_book, ops)
+    print(f"cProfile of the {contender.name} on {len(ops):,} events, seed {seed}")
     pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
@@ -403,11 +353,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help=f"profile the engine on the first {PROFILE_EVENTS:,} events instead",
     )
+    parser.add_argument("--pure", action="store_true", help="profile the pure engine")
     args = parser.parse_args(argv)
     if args.events < 1:
         parser.error("--events must be at least 1")
     if args.profile:
-        profile(min(args.events, PROFILE_EVENTS), args.seed)
+        profile(min(args.events, PROFILE_EVENTS), args.seed, args.pure)
     else:
         benchmark(args.events, args.seed)
 

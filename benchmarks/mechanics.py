@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine import CANCEL, LIMIT, MARKET, MID_TICKS, LiveOrders, generate_workload
+from workload import CANCEL, LIMIT, MARKET, MID_TICKS, LiveOrders, generate_workload
 
 from marketsim.core import commands as current_commands
 from marketsim.core.events import OrderAccepted, OrderCancelled, Trade

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -44,3 +47,28 @@ def test_ci_runs_the_test_command_the_readme_gives() -> None:
     assert "make test" in readme
     assert re.search(r"^make test$", ci, re.MULTILINE)
     assert "set -euo pipefail" in ci
+
+
+def test_without_a_c_compiler_the_build_skips_the_compiled_engine_and_succeeds(tmp_path) -> None:
+    # CC=/bin/false stands in for a machine without a C compiler (the install itself is the
+    # same setup.py; tests/core/test_engines.py checks that the pure engine then runs).
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "setup.py",
+            "-q",
+            "build_ext",
+            "--build-lib",
+            str(tmp_path / "lib"),
+            "--build-temp",
+            str(tmp_path / "temp"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "CC": "/bin/false"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "marketsim: not building the compiled engine" in completed.stdout
+    assert not list((tmp_path / "lib").rglob("_cengine*.so"))

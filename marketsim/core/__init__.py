@@ -13,6 +13,7 @@ from marketsim.core.commands import (
     SubmitOrder,
     Uncross,
 )
+from marketsim.core.engine import ENGINE, MatchingEngine
 from marketsim.core.events import (
     AuctionUncrossed,
     BookDelta,
@@ -27,12 +28,12 @@ from marketsim.core.events import (
     Trade,
 )
 from marketsim.core.exchange import Exchange
-from marketsim.core.matching import MatchingEngine
 from marketsim.core.orderbook import EventLog, OrderBook
 from marketsim.core.results import AuctionResult, Fill, OrderResult, QueueSpot
 from marketsim.core.types import Instrument
 
 __all__ = [
+    "ENGINE",
     "AuctionResult",
     "AuctionUncrossed",
     "BookDelta",

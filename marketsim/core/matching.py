@@ -12,9 +12,12 @@ calls) because everything in marketsim runs through them.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
+from marketsim._gc import gc_paused
 from marketsim.core.amend import Amendments
 from marketsim.core.auction import CallAuction
+from marketsim.core.batch import CompactCommand, as_command
 from marketsim.core.book import BookHalf, BookState, Level, RestingOrder, fillable_lots
 from marketsim.core.commands import (
     CancelOrder,
@@ -139,6 +142,20 @@ class MatchingEngine(Mechanics, Amendments, CallAuction):
         if kind is Uncross:
             return self.uncross(ts_event)
         raise InvalidCommandError(f"not a command: {command!r}")
+
+    def apply_many(self, ops: Iterable[tuple[int, CompactCommand]]) -> list[Event]:
+        """Apply ``(ts_event, command)`` pairs in order and return all their events.
+
+        Commands may be compact (see ``marketsim.core.batch``). A bad command raises as
+        ``apply`` would, and the commands before it stay applied. The cyclic garbage collector
+        is paused meanwhile: the events are acyclic, and it would otherwise rescan them (and
+        everything else alive) again and again while the batch grows.
+        """
+        events: list[Event] = []
+        with gc_paused():
+            for ts_event, command in ops:
+                events += self.apply(as_command(command), ts_event)
+        return events
 
     # -- commands ---------------------------------------------------------------------------
 

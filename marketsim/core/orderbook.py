@@ -24,8 +24,9 @@ from marketsim.core.commands import (
     replace_in_units,
     submit_in_units,
 )
+from marketsim.core.engine import MatchingEngine
 from marketsim.core.events import CONTINUOUS, REASON_HALTED, Event, Phase, Trade
-from marketsim.core.matching import MatchingEngine, OrderIds
+from marketsim.core.matching import OrderIds
 from marketsim.core.replay import commands_from_events
 from marketsim.core.results import AuctionResult, OrderResult, QueueSpot
 from marketsim.core.types import (

@@ -1,0 +1,42 @@
+"""Build the optional compiled engine (``marketsim/core/_cengine.pyx``, Cython).
+
+Everything else about the package is in pyproject.toml. When the extension cannot be built
+(no C compiler, no Python headers) the install goes on without it and marketsim runs its
+pure-Python engine, saying so once when it starts (``marketsim.core.engine``).
+"""
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ENGINE_SOURCE = "marketsim/core/_cengine.pyx"
+
+
+class OptionalBuildExt(build_ext):
+    """``build_ext`` that reports a failed compile instead of failing the install."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as error:
+            self._skipped(error)
+
+    def build_extension(self, ext: Extension) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception as error:
+            self._skipped(error)
+
+    @staticmethod
+    def _skipped(error: Exception) -> None:
+        print(f"marketsim: not building the compiled engine ({error}); the pure one will run")
+
+
+def engine_extensions() -> list[Extension]:
+    """The compiled engine, cythonized here (Cython is a build requirement)."""
+    from Cython.Build import cythonize
+
+    extension = Extension("marketsim.core._cengine", [ENGINE_SOURCE], extra_compile_args=["-O2"])
+    return cythonize([extension], language_level=3, quiet=True)
+
+
+setup(ext_modules=engine_extensions(), cmdclass={"build_ext": OptionalBuildExt})
