@@ -54,8 +54,11 @@ def hash_token(token: str) -> str:
 
 
 def new_token() -> str:
-    """A fresh random token (192 bits, URL-safe text)."""
-    return secrets.token_urlsafe(24)
+    """A fresh random token (192 bits, URL-safe text) that never starts with "-", which a
+    command line would take for an option (``--token -x...``)."""
+    while (token := secrets.token_urlsafe(24)).startswith("-"):
+        pass
+    return token
 
 
 def check_name(name: object) -> str:
