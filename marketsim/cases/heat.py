@@ -44,7 +44,7 @@ from marketsim.core.commands import (
     SubmitOrder,
     submit_in_units,
 )
-from marketsim.core.events import AuctionUncrossed, Event
+from marketsim.core.events import AuctionUncrossed, Event, Trade
 from marketsim.errors import InvalidCommandError, NotFoundError, UnknownOrderError
 from marketsim.sim import Agent
 from marketsim.sim.view import AgentState, MarketState, route
@@ -89,6 +89,8 @@ class Heat:
         self._last_ns = 0
         self._cash_at_start: dict[tuple[str, str], float] = {}
         self._closing_ticks: dict[str, int] = {}
+        #: The heat's trades: (time on the heat's clock in ns, symbol, Trade), in order.
+        self.trades: list[tuple[int, str, Trade]] = []
         self._news: dict[str, list[NewsDelivered]] = {name: [] for name in self.participants}
         self._timeline: list[tuple[int, int, int, Any]] = []
         self._arrivals = itertools.count()  # ties in the timeline go to what was planned first
@@ -218,7 +220,7 @@ class Heat:
     def _apply(self, symbol: str, command: Command, ts: int) -> list[Event]:
         events = self.market.apply(symbol, command, ts)
         route(events, self._states[symbol], self._markets[symbol])
-        self._note_closing_price(symbol, events)
+        self._note(symbol, events, ts)
         return events
 
     def observe(self, symbol: str, events: list[Event]) -> None:
@@ -226,12 +228,17 @@ class Heat:
         if symbol not in self._states:
             return  # an instrument the case does not trade
         route(events, self._states[symbol], self._markets[symbol])
-        self._note_closing_price(symbol, events)
+        self._note(symbol, events, self.now_ns)
 
-    def _note_closing_price(self, symbol: str, events: list[Event]) -> None:
+    def _note(self, symbol: str, events: list[Event], ts: int) -> None:
+        """Keep the heat's trades with their time on the heat's clock (on a server, events
+        carry wall time), and the closing auction's price."""
         for event in events:
-            if type(event) is AuctionUncrossed and event.price_ticks is not None:
-                self._closing_ticks[symbol] = event.price_ticks
+            kind = type(event)
+            if kind is Trade:
+                self.trades.append((ts, symbol, event))  # type: ignore[arg-type]
+            elif kind is AuctionUncrossed and event.price_ticks is not None:  # type: ignore[union-attr]
+                self._closing_ticks[symbol] = event.price_ticks  # type: ignore[union-attr]
 
     def _set_phase(self, ts: int, phase: str) -> None:
         for symbol in self.symbols:

@@ -1,6 +1,7 @@
 """After a heat: each participant's P&L over time, trades against the value, who traded with whom.
 
-``post_mortem(heat)`` replays the heat's trades and accepted tenders through a fresh ledger and
+``post_mortem(heat)`` replays the heat's trades (``Heat.trades``, stamped on the heat's own
+clock, in process and on a server alike) and accepted tenders through a fresh ledger and
 marks every participant at the fundamental value once a second, so the P&L curves end at the
 settled P&L (the positions close at the value, or at the closing price). The frames are for the
 moderator: ``counterparties`` names who traded with whom.
@@ -15,7 +16,6 @@ import pandas as pd
 from marketsim.cases.clock import NS_PER_SECOND
 from marketsim.cases.events import TenderResolved
 from marketsim.cases.heat import Heat
-from marketsim.core.events import Trade
 from marketsim.core.ledger import Ledger
 
 
@@ -55,8 +55,7 @@ class PostMortem:
 
 
 def post_mortem(heat: Heat, *, every_seconds: float = 1.0) -> PostMortem:
-    """The post-mortem of ``heat`` (it needs the exchange's event log, so an in-process heat
-    or a market that keeps its events), sampled every ``every_seconds``."""
+    """The post-mortem of ``heat``, sampled every ``every_seconds`` of the heat's clock."""
     to_seconds = 1 / NS_PER_SECOND
     instruments = [heat.exchange[symbol].instrument for symbol in heat.symbols]
     ledger = Ledger(instruments, {s: heat.ledger.fees(s) for s in heat.symbols})
@@ -67,28 +66,25 @@ def post_mortem(heat: Heat, *, every_seconds: float = 1.0) -> PostMortem:
     ]
     happenings = []  # (ts, order, symbol, what)
     trade_rows = []
-    for symbol in heat.symbols:
-        book = heat.exchange[symbol]
-        instrument = book.instrument
+    at = dict.fromkeys(heat.symbols, 0)  # per symbol, where in its value path we are
+    for ts, symbol, trade in heat.trades:
+        instrument = heat.exchange[symbol].instrument
         path = heat.value_path[symbol]
-        at = 0
-        for event in book.events:
-            if type(event) is Trade and event.ts_event <= heat.end_ns:
-                while at + 1 < len(path) and path[at + 1][0] <= event.ts_event:
-                    at += 1
-                buying = event.aggressor_side == "buy"
-                trade_rows.append(
-                    (
-                        event.ts_event * to_seconds,
-                        symbol,
-                        instrument.ticks_to_price(event.price_ticks),
-                        instrument.lots_to_qty(event.qty_lots),
-                        event.taker_owner if buying else event.maker_owner,
-                        event.maker_owner if buying else event.taker_owner,
-                        instrument.ticks_to_price(path[at][1]),
-                    )
-                )
-            happenings.append((event.ts_event, 0, symbol, event))
+        while at[symbol] + 1 < len(path) and path[at[symbol] + 1][0] <= ts:
+            at[symbol] += 1
+        buying = trade.aggressor_side == "buy"
+        trade_rows.append(
+            (
+                ts * to_seconds,
+                symbol,
+                instrument.ticks_to_price(trade.price_ticks),
+                instrument.lots_to_qty(trade.qty_lots),
+                trade.taker_owner if buying else trade.maker_owner,
+                trade.maker_owner if buying else trade.taker_owner,
+                instrument.ticks_to_price(path[at[symbol]][1]),
+            )
+        )
+        happenings.append((ts, 0, symbol, trade))
     for ts, tender in accepted:
         happenings.append((ts, 1, tender.symbol, tender))
     happenings.sort(key=lambda item: (item[0], item[1]))

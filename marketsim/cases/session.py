@@ -146,7 +146,8 @@ class CaseSession:
         finished = [h for h in self.heats if h.state == "ended"]
         chosen = [h for h in finished if heat is None or h.number == heat]
         if not chosen:
-            raise InvalidCommandError(f"heat {heat!r:.20} has not finished")
+            which = "the first heat" if heat is None else f"heat {heat!r:.20}"
+            raise InvalidCommandError(f"{which} has not finished yet")
         return post_mortem(chosen[-1])
 
 

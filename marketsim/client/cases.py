@@ -18,6 +18,8 @@ from marketsim.wire.v1 import market_pb2 as pb
 if TYPE_CHECKING:
     import pandas as pd
 
+    from marketsim.cases.postmortem import PostMortem
+
 NEWS_COLUMNS = ["heat", "seconds", "news_id", "symbol", "text"]
 TENDER_COLUMNS = [
     "tender_id",
@@ -153,6 +155,11 @@ class AsyncCaseMethods:
         frame = pd.DataFrame(rows)
         return frame.astype(scores_frame({1: {"x": 0.0}}).dtypes.to_dict())
 
+    async def case_post_mortem(self, heat: int | None = None) -> PostMortem:
+        """The ``PostMortem`` of a finished heat (default: the last one); admins only."""
+        request = pb.GetCasePostMortemRequest(heat=heat or 0)
+        return case_codec.post_mortem_from_proto(await self._unary("GetCasePostMortem", request))
+
 
 class CaseMethods:
     """The same calls on the blocking ``MarketClient``."""
@@ -193,6 +200,9 @@ class CaseMethods:
     def case_scores(self) -> pd.DataFrame:
         return self._wait(self._client.case_scores())
 
+    def case_post_mortem(self, heat: int | None = None) -> PostMortem:
+        return self._wait(self._client.case_post_mortem(heat))
+
 
 class CaseControl:
     """The moderator's handle of a case loaded on a market (an admin's blocking client)."""
@@ -226,6 +236,11 @@ class CaseControl:
     def scores(self) -> pd.DataFrame:
         """participant, heat, pnl, rank, final_score, final_rank of the finished heats."""
         return self.client.case_scores()
+
+    def post_mortem(self, heat: int | None = None) -> PostMortem:
+        """A finished heat's P&L over time, trades against the value and who traded with
+        whom (default: the last heat), with plots (see ``marketsim.cases.PostMortem``)."""
+        return self.client.case_post_mortem(heat)
 
     def __repr__(self) -> str:
         status = self.status()

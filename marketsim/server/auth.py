@@ -65,6 +65,7 @@ METHOD_ROLES: Final = {
     "RunCase": ADMIN,
     "ControlCase": ADMIN,
     "GetCaseScores": ADMIN,
+    "GetCasePostMortem": ADMIN,
 }
 
 Metadata = Iterable[tuple[str, str | bytes]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import time
 from collections.abc import Callable
@@ -316,11 +317,22 @@ class CaseRpcs:
 
         return await _answer(context, scores)
 
+    async def GetCasePostMortem(self, request, context):
+        def build() -> pb.CasePostMortem:
+            post_mortem = self._host().session.post_mortem(request.heat or None)
+            return case_codec.post_mortem_to_proto(post_mortem)
+
+        # A finished heat no longer changes, so its frames are built off the loop.
+        loop = asyncio.get_running_loop()
+        return await _answer(context, lambda: loop.run_in_executor(None, build))
+
 
 async def _answer(context, work: Callable[[], Any]) -> Any:
-    """``work()``, or the call ended with the status its error maps to."""
+    """``work()`` (awaited if it gives an awaitable), or the call ended with the status its
+    error maps to."""
     try:
-        return work()
+        result = work()
+        return await result if inspect.isawaitable(result) else result
     except Exception as error:
         code, message = status_for(error)
         if not isinstance(error, MarketsimError):

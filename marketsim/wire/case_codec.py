@@ -112,3 +112,29 @@ def score_from_proto(score: pb.CaseScore) -> dict[str, Any]:
         "final_score": score.final_score,
         "final_rank": score.final_rank,
     }
+
+
+#: The frames of a ``PostMortem``, which are also the fields of a ``CasePostMortem``.
+POST_MORTEM_FRAMES = ("pnl", "trades", "value", "counterparties")
+
+
+def post_mortem_to_proto(post_mortem: Any) -> pb.CasePostMortem:
+    """A ``marketsim.cases.PostMortem`` as a message: each frame a Parquet file."""
+    message = pb.CasePostMortem(heat=post_mortem.heat)
+    for name in POST_MORTEM_FRAMES:
+        setattr(message, name, getattr(post_mortem, name).to_parquet())
+    return message
+
+
+def post_mortem_from_proto(message: pb.CasePostMortem) -> Any:
+    """The ``PostMortem`` a ``CasePostMortem`` carries."""
+    import io
+
+    import pandas as pd
+
+    from marketsim.cases.postmortem import PostMortem
+
+    frames = {
+        name: pd.read_parquet(io.BytesIO(getattr(message, name))) for name in POST_MORTEM_FRAMES
+    }
+    return PostMortem(heat=message.heat, **frames)

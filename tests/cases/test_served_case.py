@@ -242,3 +242,29 @@ def _wait_for(read, ready, deadline=DEADLINE):
         if time.monotonic() > end:
             raise AssertionError(f"not ready after {deadline} s: {value!r}")
         time.sleep(0.05)
+
+
+def test_the_moderator_gets_a_served_heats_post_mortem_from_a_server_process():
+    with served(heats=1, mode="process") as (market, moderator):
+        ann, bob = market.client("ann"), market.client("bob")
+        with pytest.raises(InvalidCommandError, match="the first heat has not finished yet"):
+            moderator.post_mortem()
+        moderator.start()
+        _wait_for(moderator.status, lambda status: status["state"] == "running")
+        ann.submit("ACME", "buy", 2, 99.50)
+        bob.submit("ACME", "sell", 2, 99.50)
+        _wait_for(moderator.status, lambda status: status["state"] == "over")
+        post_mortem = moderator.post_mortem()
+        scores = moderator.scores()
+        with pytest.raises(PermissionDeniedError):
+            ann.case_post_mortem()
+
+    trade = post_mortem.trades.iloc[0]
+    assert len(post_mortem.trades) == 1
+    assert (trade.price, trade.qty, trade.buyer, trade.seller) == (99.5, 2, "ann", "bob")
+    assert post_mortem.counterparties.loc["ann", "bob"] == 2
+    # The P&L curves end at the settled P&L: 2 bought at 99.50, closed at the value 100.00.
+    final = post_mortem.pnl.groupby("participant").pnl.last()
+    assert final["ann"] == pytest.approx(1.0) and final["bob"] == pytest.approx(-1.0)
+    assert final.to_dict() == pytest.approx(scores.set_index("participant").pnl.to_dict())
+    assert {line.get_label() for line in post_mortem.plot_pnl().get_lines()} >= {"ann", "bob"}

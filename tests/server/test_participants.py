@@ -61,6 +61,7 @@ REQUESTS = {
     "RunCase": (pb.RunCaseRequest(case_toml='[[instruments]]\nsymbol = "ACME"\n'), "admin"),
     "ControlCase": (pb.ControlCaseRequest(action="end"), "admin"),
     "GetCaseScores": (pb.GetCaseScoresRequest(), "admin"),
+    "GetCasePostMortem": (pb.GetCasePostMortemRequest(), "admin"),
 }
 SERVICE = pb.DESCRIPTOR.services_by_name["MarketService"]
 

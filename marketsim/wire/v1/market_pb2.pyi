@@ -821,3 +821,23 @@ class CaseScores(_message.Message):
     SCORES_FIELD_NUMBER: _ClassVar[int]
     scores: _containers.RepeatedCompositeFieldContainer[CaseScore]
     def __init__(self, scores: _Optional[_Iterable[_Union[CaseScore, _Mapping]]] = ...) -> None: ...
+
+class GetCasePostMortemRequest(_message.Message):
+    __slots__ = ("heat",)
+    HEAT_FIELD_NUMBER: _ClassVar[int]
+    heat: int
+    def __init__(self, heat: _Optional[int] = ...) -> None: ...
+
+class CasePostMortem(_message.Message):
+    __slots__ = ("heat", "pnl", "trades", "value", "counterparties")
+    HEAT_FIELD_NUMBER: _ClassVar[int]
+    PNL_FIELD_NUMBER: _ClassVar[int]
+    TRADES_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    COUNTERPARTIES_FIELD_NUMBER: _ClassVar[int]
+    heat: int
+    pnl: bytes
+    trades: bytes
+    value: bytes
+    counterparties: bytes
+    def __init__(self, heat: _Optional[int] = ..., pnl: _Optional[bytes] = ..., trades: _Optional[bytes] = ..., value: _Optional[bytes] = ..., counterparties: _Optional[bytes] = ...) -> None: ...

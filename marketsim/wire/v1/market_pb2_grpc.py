@@ -159,6 +159,11 @@ class MarketServiceStub:
                 request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetCaseScoresRequest.SerializeToString,
                 response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CaseScores.FromString,
                 _registered_method=True)
+        self.GetCasePostMortem = channel.unary_unary(
+                '/marketsim.wire.v1.MarketService/GetCasePostMortem',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetCasePostMortemRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CasePostMortem.FromString,
+                _registered_method=True)
 
 
 class MarketServiceServicer:
@@ -339,6 +344,14 @@ class MarketServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCasePostMortem(self, request, context):
+        """The post-mortem of a finished heat (admins only): P&L over time, trades against the
+        value, who traded with whom.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MarketServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -446,6 +459,11 @@ def add_MarketServiceServicer_to_server(servicer, server):
                     servicer.GetCaseScores,
                     request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetCaseScoresRequest.FromString,
                     response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CaseScores.SerializeToString,
+            ),
+            'GetCasePostMortem': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCasePostMortem,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetCasePostMortemRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.CasePostMortem.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1035,6 +1053,33 @@ class MarketService:
             '/marketsim.wire.v1.MarketService/GetCaseScores',
             marketsim_dot_wire_dot_v1_dot_market__pb2.GetCaseScoresRequest.SerializeToString,
             marketsim_dot_wire_dot_v1_dot_market__pb2.CaseScores.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCasePostMortem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/GetCasePostMortem',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.GetCasePostMortemRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.CasePostMortem.FromString,
             options,
             channel_credentials,
             insecure,
