@@ -72,7 +72,7 @@ class Verdict:
     def headline(self) -> str:
         """One line: right, not quite, or no answer yet."""
         if self.answer is None:
-            return f"{self.key}: no answer yet (the engine's answer: {_shown(self.expected)})"
+            return f"{self.key}: no answer yet: put your prediction in place of None"
         if self.correct:
             return f"{self.key}: right, {_shown(self.expected)}"
         return (
@@ -81,6 +81,8 @@ class Verdict:
         )
 
     def __str__(self) -> str:
+        if self.answer is None:  # the explanation would give the answer away
+            return self.headline
         return f"{self.headline}\nWhat the engine did:\n{self.explanation}"
 
     def __bool__(self) -> bool:
@@ -88,10 +90,9 @@ class Verdict:
 
     def _repr_html_(self) -> str:
         colour = _RIGHT if self.correct else _WRONG
-        return (
-            f'<div><b style="color:{colour}">{html.escape(self.headline)}</b>'
-            f"<pre>What the engine did:\n{html.escape(self.explanation)}</pre></div>"
-        )
+        body = str(self).partition("\n")[2]
+        pre = f"<pre>{html.escape(body)}</pre>" if body else ""
+        return f'<div><b style="color:{colour}">{html.escape(self.headline)}</b>{pre}</div>'
 
 
 def show(key: str) -> Task:

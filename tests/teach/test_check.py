@@ -71,6 +71,8 @@ def test_no_answer_is_never_right_and_says_so() -> None:
     verdict = teach.check("fok", None)
     assert not verdict.correct
     assert verdict.headline.startswith("fok: no answer yet")
+    assert str(verdict) == verdict.headline  # neither the answer nor the engine's account
+    assert "<pre>" not in verdict._repr_html_()
 
 
 def test_an_answer_of_the_wrong_kind_or_an_unknown_key_is_a_clear_error() -> None:
