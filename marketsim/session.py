@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from marketsim import runtime
+from marketsim import reruns, runtime
 from marketsim.client import AsyncMarketClient, MarketClient
 from marketsim.core import Exchange, Instrument
 from marketsim.errors import InvalidCommandError, MarketUnavailableError
@@ -64,6 +64,7 @@ class Market:
         self._config = config
         self._clients: list[MarketClient] = []
         self._stopped = False
+        reruns.track(self, "market")  # so that ``ms.stop_all()`` can stop it
 
     @property
     def open(self) -> bool:

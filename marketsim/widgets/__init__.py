@@ -29,6 +29,7 @@ from marketsim.widgets.dashboard import Dashboard
 from marketsim.widgets.leaderboard import LiveLeaderboard
 from marketsim.widgets.livebook import LiveBook
 from marketsim.widgets.playground import Playground
+from marketsim.widgets.stop import StopButton
 from marketsim.widgets.ticket import OrderTicket
 
-__all__ = ["Dashboard", "LiveBook", "LiveLeaderboard", "OrderTicket", "Playground"]
+__all__ = ["Dashboard", "LiveBook", "LiveLeaderboard", "OrderTicket", "Playground", "StopButton"]
