@@ -35,8 +35,8 @@ def live_badge(beat: int, stale_after: float = STALE_AFTER_SECONDS) -> str:
         f'{_STYLE}<span class="marketsim-liveness" data-state="live" data-beat="{beat}" '
         f'style="--marketsim-stale:{stale_after:g}s">'
         '<span class="marketsim-badge-live">● live</span>'
-        '<span class="marketsim-badge-stale">■ stopped (no word from the kernel: '
-        "restarted or stopped; run the cells again)</span></span>"
+        '<span class="marketsim-badge-stale" title="the kernel stopped or restarted: run the '
+        'cells again">■ stopped</span></span>"
     )
 
 
