@@ -36,7 +36,7 @@ def live_badge(beat: int, stale_after: float = STALE_AFTER_SECONDS) -> str:
         f'style="--marketsim-stale:{stale_after:g}s">'
         '<span class="marketsim-badge-live">● live</span>'
         '<span class="marketsim-badge-stale" title="the kernel stopped or restarted: run the '
-        'cells again">■ stopped</span></span>"
+        'cells again">■ stopped</span></span>'
     )
 
 
