@@ -58,8 +58,13 @@ class Playground(widgets.VBox):
         self.last_error: str | None = None
         self._before: dict[tuple[str, int], Queue] | None = None
 
-        self.trader = widgets.ToggleButtons(options=list(traders), description="trader")
-        self.side = widgets.ToggleButtons(options=["buy", "sell"], description="side")
+        compact = {"button_width": "72px", "description_width": "50px"}
+        self.trader = widgets.ToggleButtons(
+            options=list(traders), description="trader", style=compact
+        )
+        self.side = widgets.ToggleButtons(
+            options=["buy", "sell"], description="side", style=compact
+        )
         self.qty = widgets.BoundedIntText(value=5, min=1, max=1_000_000, description="qty")
         self.price = widgets.Text(placeholder="market", description="price")
         self.tif = widgets.Dropdown(options=_TIFS, value="GTC", description="tif")
@@ -71,6 +76,11 @@ class Playground(widgets.VBox):
         self.cancel_button = widgets.Button(description="Cancel order")
         for control in (self.qty, self.price, self.tif, self.cancel_id):
             control.layout = widgets.Layout(width="190px")
+        for name, control in (
+            ("trader", self.trader), ("side", self.side), ("qty", self.qty),
+            ("price", self.price), ("tif", self.tif), ("order", self.cancel_id),
+        ):  # fmt: skip
+            control.add_class(f"marketsim-playground-{name}")
         for name, button in self._buttons().items():
             button.layout = widgets.Layout(width="110px")
             button.add_class(f"marketsim-playground-{name}")
@@ -86,7 +96,8 @@ class Playground(widgets.VBox):
         self.explanation = widgets.HTML()
         self.explanation.add_class("marketsim-playground-explanation")
         self.price_buttons = [
-            widgets.Button(layout=widgets.Layout(width="80px", height="24px")) for _ in range(_ROWS)
+            widgets.Button(layout=widgets.Layout(width="96px", height="24px", padding="0"))
+            for _ in range(_ROWS)
         ]
         self.queue_rows = [widgets.HTML(layout=widgets.Layout(height="24px")) for _ in range(_ROWS)]
         self.rows = [
@@ -261,7 +272,7 @@ class Playground(widgets.VBox):
             previous = None
             if before is not None:  # the row's orders before the command, of either side
                 previous = before.get(("ask", ticks), ()) + before.get(("bid", ticks), ())
-                side = side or ("ask" if ("ask", ticks) in before else "bid")
+                side = side or next((x for x in ("ask", "bid") if (x, ticks) in before), "")
             button.description = self.timeline.instrument.format_price(ticks)
             button.tooltip = f"use {button.description} as the price"
             queue = now.get((side, ticks), ())

@@ -115,3 +115,10 @@ def test_market_orders_tifs_and_cancel_from_the_form() -> None:
     assert playground.book.order_count == 0
     assert "cancel order 1" in playground.explanation.value
     assert playground.cancel(99) is None and "99" in playground.last_error
+
+
+def test_empty_rows_are_neither_bid_nor_ask() -> None:
+    playground = Playground()
+    playground.submit("alice", "sell", 5, 100.01)
+    rows = shown_rows(playground)
+    assert 'data-side=""' in rows["100.00"] and 'data-side=""' in rows["99.99"]
