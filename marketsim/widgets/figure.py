@@ -30,6 +30,7 @@ from matplotlib.text import Text
 
 from marketsim.core import Fill
 from marketsim.plotting import ASK_COLOUR, BID_COLOUR, MID_COLOUR, SPREAD_COLOUR
+from marketsim.plotting._common import ticks_on_grid
 
 #: Quote changes as the book stream reported them: (ts_event, best bid ticks, best ask ticks).
 Quote = tuple[int, int | None, int | None]
@@ -83,6 +84,7 @@ class BookFigure:
         #: Full redraws (background included) and fast ones (data over the saved background).
         self.full_draws = self.fast_draws = 0
         self._versions = (-1, -1)
+        self._tick: float | None = None
         self._background = None
         self._ranges: dict[str, Range] = {}
         self._animated: list[Artist] = []
@@ -138,6 +140,11 @@ class BookFigure:
             moved |= self._update_depth(frame)
         if frame.series_version != self._versions[1]:
             moved |= self._update_series(frame)
+        if frame.tick != self._tick:  # price ticks only on valid prices
+            self._tick = frame.tick
+            ticks_on_grid(self.depth_ax.xaxis, frame.tick)
+            ticks_on_grid(self.series_ax.yaxis, frame.tick)
+            moved = True
         self._versions = (frame.book_version, frame.series_version)
         seq = "-" if frame.seq is None else f"{frame.seq:,}"
         self._title.set_text(f"{frame.symbol}  seq {seq}")
