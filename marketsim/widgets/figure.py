@@ -71,6 +71,8 @@ class FrameData:
     book_version: int
     series_version: int
     note: str = ""
+    #: The viewer's own resting orders: (price, "buy" or "sell").
+    mine: tuple[tuple[float, str], ...] = ()
 
 
 class BookFigure:
@@ -95,6 +97,10 @@ class BookFigure:
         (self._bid_depth,) = self._line(ax, BID_COLOUR, "bids", drawstyle="steps-post")
         (self._ask_depth,) = self._line(ax, ASK_COLOUR, "asks", drawstyle="steps-post")
         (self._depth_mid,) = self._line(ax, MID_COLOUR, "mid", linestyle="--", linewidth=0.8)
+        (self._mine,) = self._line(
+            ax, "#222222", "yours", linestyle="none", marker="*", markersize=9,
+            markerfacecolor="#ffd43b",
+        )  # fmt: skip
         ax.set_xlabel("price", fontsize=_FONT)
         ax.set_ylabel("cumulative qty", fontsize=_FONT)
 
@@ -200,6 +206,7 @@ class BookFigure:
             self._fills.append(fill)
             xs += [x.min(), x.max()]
             top = max(top, cum_qty[-1])
+        self._mine.set_data(*_own_points(frame))
         if frame.bids and frame.asks:
             mid = (frame.bids[0][0] + frame.asks[0][0]) / 2
             self._depth_mid.set_data([mid, mid], [0, top * 1.5])
@@ -257,6 +264,20 @@ class BookFigure:
             lo, hi = min(prices), max(prices)
             moved |= self._set_range("series y", ax, lo, hi, max(0.15 * (hi - lo), 2 * frame.tick))
         return moved
+
+
+def _own_points(frame: FrameData) -> tuple[list[float], list[float]]:
+    """Where the viewer's orders sit on the depth curves: (price, depth up to that price)."""
+    xs, ys = [], []
+    for price, side in frame.mine:
+        levels = frame.bids if side == "buy" else frame.asks
+        better = [
+            qty for level, qty in levels if (level >= price if side == "buy" else level <= price)
+        ]
+        if better:
+            xs.append(price)
+            ys.append(float(sum(better)))
+    return xs, ys
 
 
 def _prices(ticks: list[int | None], tick: float) -> np.ndarray:

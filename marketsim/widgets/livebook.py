@@ -39,8 +39,10 @@ from marketsim.client import AsyncMarketClient, BookUpdate, LocalBook
 from marketsim.core import Fill, Instrument
 from marketsim.widgets._common import call_on_loop, loop_client, running_loop
 from marketsim.widgets.figure import BookFigure, FrameData, Quote
+from marketsim.widgets.ladder import ladder_html
 from marketsim.widgets.liveness import HEARTBEAT_SECONDS, live_badge, stopped_badge
 from marketsim.widgets.numbers import headline_html, tape_html
+from marketsim.widgets.own_orders import OwnOrder
 
 #: Highest drawing rate allowed (frames per second).
 MAX_FPS = 10.0
@@ -98,6 +100,8 @@ class LiveBook(widgets.VBox):
         self._last_quote: tuple[int | None, int | None] | None = None
         self._now = 0
         self._book_version = self._series_version = 0
+        #: The viewer's own resting orders (see ``set_own_orders``), marked on depth and ladder.
+        self.own_orders: tuple[OwnOrder, ...] = ()
 
         # What was drawn, and how long drawing takes.
         self.shown_seq: int | None = None
@@ -120,6 +124,8 @@ class LiveBook(widgets.VBox):
         self.liveness.add_class("marketsim-liveness-widget")
         self.headline = widgets.HTML(headline_html(None, None, (), 0))
         self.tape = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
+        self.ladder = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
+        self.ladder.add_class("marketsim-livebook-ladder")
         title = widgets.HTML(f"<b>{html.escape(symbol)}</b> live book")
         for part in (title, self.liveness, self.seq_label):
             part.layout.margin = "0 18px 0 0"
@@ -128,7 +134,7 @@ class LiveBook(widgets.VBox):
             layout=widgets.Layout(align_items="center"),
         )
         body = widgets.HBox(
-            [self.image, self.tape], layout=widgets.Layout(flex_flow="row wrap")
+            [self.image, self.ladder, self.tape], layout=widgets.Layout(flex_flow="row wrap")
         )  # the tape goes below the picture when the notebook is narrow
         super().__init__([header, self.headline, body])
         self.add_class("marketsim-livebook")
@@ -175,6 +181,12 @@ class LiveBook(widgets.VBox):
                 await self._rendered.wait()
 
         await asyncio.wait_for(until_shown(), timeout)
+
+    def set_own_orders(self, orders: tuple[OwnOrder, ...]) -> None:
+        """Mark these resting orders as the viewer's on the depth chart and the ladder."""
+        self.own_orders = tuple(orders)
+        self._book_version += 1
+        self._wake.set()
 
     def render_stats(self) -> dict[str, float]:
         """Frames drawn and the milliseconds they took (last, mean, max of recent ones)."""
@@ -311,6 +323,13 @@ class LiveBook(widgets.VBox):
             self._book, self._instrument, self.trades, self.trade_count
         )
         self.tape.value = tape_html(self.trades, self._instrument, self.tape_rows)
+        if self._book is not None and self._instrument is not None:
+            self.ladder.value = ladder_html(
+                self._book.levels("bid", self.depth),
+                self._book.levels("ask", self.depth),
+                self._instrument.price_decimals,
+                self.own_orders,
+            )
         if not note:
             self.status_label.value = self._stats_text()
         self._rendered.set()
@@ -343,6 +362,7 @@ class LiveBook(widgets.VBox):
             book_version=self._book_version,
             series_version=self._series_version,
             note=note,
+            mine=tuple((order.price, order.side) for order in self.own_orders),
         )
 
     def _stats_text(self) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from marketsim import reruns
+from marketsim.client import AsyncMarketClient
 from marketsim.core import OrderResult
 from marketsim.core.ledger import Account
 from marketsim.errors import InvalidCommandError
@@ -149,6 +150,11 @@ class OrderTicket(widgets.VBox):
         pending = [asyncio.wrap_future(future) for future in list(self._pending)]
         if pending:
             await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), timeout)
+
+    @property
+    def client(self) -> AsyncMarketClient:
+        """The async client the ticket sends orders with (its owner owns the orders)."""
+        return self._client
 
     @property
     def running(self) -> bool:

@@ -41,10 +41,10 @@ async def test_stop_all_stops_markets_flows_and_views_of_earlier_runs() -> None:
 
     assert not first_market.running and first_flow.cancelled()
     await asyncio.wait_for(first_dash.wait_stopped(), DEADLINE)
-    assert reruns.running() == {"view": 2, "flow": 1, "market": 1}  # livebook and ticket
+    assert reruns.running() == {"view": 3, "flow": 1, "market": 1}  # book, ticket, own orders
     await eventually(lambda: marketsim_threads() <= threads_after_one_run, "old threads to end")
 
-    assert ms.stop_all() == {"view": 2, "flow": 1, "market": 1}
+    assert ms.stop_all() == {"view": 3, "flow": 1, "market": 1}
     assert ms.stop_all() == {"view": 0, "flow": 0, "market": 0}
     await asyncio.wait_for(dash.wait_stopped(), DEADLINE)
     assert not market.running and flow.cancelled()
