@@ -321,3 +321,17 @@ def launch_browser(playwright):
         executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
     )
     return browser, browser.new_page(viewport={"width": 1400, "height": 1000})
+
+
+def failure(
+    page, jupyter: Lab, name: str, error: BaseException, context: str = ""
+) -> AssertionError:
+    """An ``AssertionError`` that tells what went wrong in the page: ``error``, ``context``,
+    the cells' errors, a screenshot (``build/NAME-failure.png``) and the server log's end."""
+    shot = jupyter.shot(f"{name}-failure.png")
+    with contextlib.suppress(Exception):
+        page.screenshot(path=str(shot))
+    return AssertionError(
+        f"{error}\n\n{context}\ncell errors: {cell_errors(page)}\nscreenshot: {shot}\n"
+        f"server log:\n{jupyter.log_tail(30)}"
+    )

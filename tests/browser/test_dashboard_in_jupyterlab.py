@@ -14,7 +14,6 @@ Screenshots in ``build/``: ``dashboard.png`` (live, after the runs), ``dashboard
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import time
@@ -25,6 +24,7 @@ from conftest import (
     RUN_TIMEOUT,
     Lab,
     cell_errors,
+    failure,
     launch_browser,
     open_notebook,
     run_all,
@@ -180,14 +180,8 @@ def test_notebook_04_as_a_class_runs_it(jupyter: Lab) -> None:
             page.screenshot(path=str(jupyter.shot("dashboard-stale.png")))
             mark("kernel restarted; the dashboard says it stopped")
         except (Exception, pytest.fail.Exception) as error:
-            shot = jupyter.shot("dashboard-failure.png")
-            with contextlib.suppress(Exception):
-                page.screenshot(path=str(shot))
-            raise AssertionError(
-                f"{error}\n\nstages done: {timings}\ncensuses: {censuses}\n"
-                f"cell errors: {cell_errors(page)}\nscreenshot: {shot}\n"
-                f"server log:\n{jupyter.log_tail(30)}"
-            ) from error
+            context = f"stages done: {timings}\ncensuses: {censuses}"
+            raise failure(page, jupyter, "dashboard", error, context) from error
         finally:
             browser.close()
 

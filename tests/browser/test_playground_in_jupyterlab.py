@@ -11,11 +11,10 @@ Screenshots in ``build/``: ``playground.png`` after the trade (the README's
 
 from __future__ import annotations
 
-import contextlib
 import json
 
 import pytest
-from conftest import Lab, cell_errors, launch_browser, open_notebook, run_all
+from conftest import Lab, cell_errors, failure, launch_browser, open_notebook, run_all
 
 NOTEBOOK = "playground.ipynb"
 pytestmark = pytest.mark.timeout(600)
@@ -111,12 +110,6 @@ def test_clicks_in_the_playground_change_the_book(jupyter: Lab) -> None:
             expect(check.locator(".jp-OutputArea")).to_contain_text("BOOK [(1, 5), (2, 3)] 2")
             assert not cell_errors(page)
         except (Exception, pytest.fail.Exception) as error:
-            shot = jupyter.shot("playground-failure.png")
-            with contextlib.suppress(Exception):
-                page.screenshot(path=str(shot))
-            raise AssertionError(
-                f"{error}\n\ncell errors: {cell_errors(page)}\nscreenshot: {shot}\n"
-                f"server log:\n{jupyter.log_tail(30)}"
-            ) from error
+            raise failure(page, jupyter, "playground", error) from error
         finally:
             browser.close()
