@@ -79,42 +79,52 @@ def first_maker(result: Result) -> str:
 
 
 def first_price(result: Result) -> float:
+    """The price of the first trade."""
     return result.trades[0].price
 
 
 def last_price(result: Result) -> float:
+    """The price of the last trade."""
     return result.trades[-1].price
 
 
 def leaves(result: Result) -> int | float:
+    """What of the order is still open (resting) after the command."""
     return result.leaves_qty  # type: ignore[union-attr]
 
 
 def traded(result: Result) -> int | float:
+    """The quantity the command traded in all."""
     return sum(fill.qty for fill in result.trades)
 
 
 def filled_completely(result: Result) -> bool:
+    """Whether the order filled completely."""
     return result.status == "filled"  # type: ignore[union-attr]
 
 
 def status(result: Result) -> str:
+    """The order's status after the command."""
     return result.status  # type: ignore[union-attr]
 
 
 def queue_position(result: Result) -> int:
+    """The order's 1-based place in its level's queue after the command."""
     return result.queue_spot.position  # type: ignore[union-attr]
 
 
 def stop_triggered(result: Result) -> bool:
+    """Whether the command set off a stop order."""
     return any(isinstance(event, StopTriggered) for event in result.events)
 
 
 def bob_sold(result: Result) -> int | float:
+    """What bob's resting orders sold in the command."""
     return sum(fill.qty for fill in result.trades if fill.maker_owner == "bob")
 
 
 def auction_price(result: Result) -> float | None:
+    """The single price of the auction (None when nothing matched)."""
     return result.price  # type: ignore[union-attr]
 
 

@@ -14,13 +14,16 @@ keeps working after the kernel has gone (the last picture is plain HTML).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import ipywidgets as widgets
 
+from marketsim.core import OrderBook
 from marketsim.core.results import OrderResult
-from marketsim.teach.timeline import BookTimeline, Queue
+from marketsim.errors import InvalidCommandError
+from marketsim.teach.timeline import BookTimeline, Queue, describe_submit
 from marketsim.widgets._common import DIM_COLOUR, ERROR_COLOUR, coloured
 from marketsim.widgets.queue_picture import OWNER_PALETTE, row_svg, scale
 
@@ -93,6 +96,12 @@ class Playground(widgets.VBox):
         self.legend = widgets.HTML(self._legend_html())
         self.status = widgets.HTML()
         self.status.add_class("marketsim-playground-status")
+        #: The order Submit would send, as the kernel reads the form now.
+        self.preview = widgets.HTML()
+        self.preview.add_class("marketsim-playground-preview")
+        for control in (self.trader, self.side, self.qty, self.price, self.tif):
+            control.observe(lambda _: self._show_preview(), "value")
+        self._show_preview()
         self.explanation = widgets.HTML()
         self.explanation.add_class("marketsim-playground-explanation")
         self.price_buttons = [
@@ -125,14 +134,16 @@ class Playground(widgets.VBox):
             [self.legend, self.ladder], layout=widgets.Layout(margin="0 16px 0 0")
         )
         title = widgets.HTML(f"<b>{html.escape(instrument.symbol)}</b> order-book playground")
-        super().__init__([title, form, self.status, widgets.HBox([picture, self.explanation])])
+        super().__init__(
+            [title, form, self.preview, self.status, widgets.HBox([picture, self.explanation])]
+        )
         self.add_class("marketsim-playground")
         self._redraw()
 
     # -- commands ---------------------------------------------------------------------------
 
     @property
-    def book(self):  # type: ignore[no-untyped-def]
+    def book(self) -> OrderBook:
         """The ``OrderBook`` as it is now (a new object after undo, redo and reset)."""
         return self.timeline.book
 
@@ -197,11 +208,21 @@ class Playground(widgets.VBox):
         try:
             return Decimal(text)
         except InvalidOperation:
-            raise ValueError(
+            raise InvalidCommandError(
                 f"price must be a number, or empty for market; got {text!r:.80}"
             ) from None
 
-    def _run(self, command) -> OrderResult | None:  # type: ignore[no-untyped-def]
+    def _show_preview(self) -> None:
+        price = self.price.value.strip()[:40] or None
+        order = describe_submit(
+            self.side.value,
+            self.qty.value,
+            price,
+            {"owner": self.trader.value, "tif": self.tif.value},
+        )
+        self.preview.value = coloured(f"next order: {order}", DIM_COLOUR)
+
+    def _run(self, command: Callable[[], OrderResult]) -> OrderResult | None:
         before = self._snapshot()
         try:
             result = command()

@@ -54,11 +54,16 @@ def _blocks(playground) -> list[tuple[str, str, str, str]]:
 
 
 def _order(playground, trader: str, side: str, qty: int) -> None:
+    from playwright.sync_api import expect
+
     playground.locator(".marketsim-playground-trader button", has_text=trader).click()
     playground.locator(".marketsim-playground-side button", has_text=side).click()
     qty_input = playground.locator(".marketsim-playground-qty input")
     qty_input.fill(str(qty))
     qty_input.press("Tab")
+    # The kernel has the whole form before the click: its preview of the order says so.
+    preview = playground.locator(".marketsim-playground-preview")
+    expect(preview).to_contain_text(f"{trader}: {side} {qty} @ 100.01 GTC", timeout=30_000)
     playground.locator("button.marketsim-playground-submit").click()
 
 

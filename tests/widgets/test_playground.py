@@ -122,3 +122,12 @@ def test_empty_rows_are_neither_bid_nor_ask() -> None:
     playground.submit("alice", "sell", 5, 100.01)
     rows = shown_rows(playground)
     assert 'data-side=""' in rows["100.00"] and 'data-side=""' in rows["99.99"]
+
+
+def test_the_preview_shows_the_order_the_form_would_send() -> None:
+    playground = Playground()
+    playground.trader.value, playground.side.value = "bob", "sell"
+    playground.qty.value, playground.price.value = 3, "100.02"
+    assert "next order: bob: sell 3 @ 100.02 GTC" in playground.preview.value
+    playground.price.value = ""
+    assert "bob: sell 3 at market GTC" in playground.preview.value
