@@ -61,9 +61,20 @@ class Playground(widgets.VBox):
         self.last_error: str | None = None
         self._before: dict[tuple[str, int], Queue] | None = None
 
+        form = self._make_form()
+        picture = self._make_picture()
+        title = widgets.HTML(f"<b>{html.escape(instrument.symbol)}</b> order-book playground")
+        super().__init__(
+            [title, form, self.preview, self.status, widgets.HBox([picture, self.explanation])]
+        )
+        self.add_class("marketsim-playground")
+        self._redraw()
+
+    def _make_form(self) -> widgets.VBox:
+        """The controls: trader, side, qty, price, TIF, the command buttons, cancel by id."""
         compact = {"button_width": "72px", "description_width": "50px"}
         self.trader = widgets.ToggleButtons(
-            options=list(traders), description="trader", style=compact
+            options=list(self.colours), description="trader", style=compact
         )
         self.side = widgets.ToggleButtons(
             options=["buy", "sell"], description="side", style=compact
@@ -93,6 +104,21 @@ class Playground(widgets.VBox):
         self.reset_button.on_click(lambda _: self.reset())
         self.cancel_button.on_click(lambda _: self.cancel(self.cancel_id.value))
 
+        return widgets.VBox(
+            [
+                self.trader,
+                self.side,
+                widgets.HBox([self.qty, self.price, self.tif]),
+                widgets.HBox(
+                    [self.submit_button, self.undo_button, self.redo_button, self.reset_button]
+                ),
+                widgets.HBox([self.cancel_id, self.cancel_button]),
+            ]
+        )
+
+    def _make_picture(self) -> widgets.VBox:
+        """The legend, the rows of price buttons and queues, the preview, status and
+        explanation."""
         self.legend = widgets.HTML(self._legend_html())
         self.status = widgets.HTML()
         self.status.add_class("marketsim-playground-status")
@@ -119,26 +145,7 @@ class Playground(widgets.VBox):
         self.ladder = widgets.VBox(self.rows)
         self.ladder.add_class("marketsim-playground-ladder")
 
-        form = widgets.VBox(
-            [
-                self.trader,
-                self.side,
-                widgets.HBox([self.qty, self.price, self.tif]),
-                widgets.HBox(
-                    [self.submit_button, self.undo_button, self.redo_button, self.reset_button]
-                ),
-                widgets.HBox([self.cancel_id, self.cancel_button]),
-            ]
-        )
-        picture = widgets.VBox(
-            [self.legend, self.ladder], layout=widgets.Layout(margin="0 16px 0 0")
-        )
-        title = widgets.HTML(f"<b>{html.escape(instrument.symbol)}</b> order-book playground")
-        super().__init__(
-            [title, form, self.preview, self.status, widgets.HBox([picture, self.explanation])]
-        )
-        self.add_class("marketsim-playground")
-        self._redraw()
+        return widgets.VBox([self.legend, self.ladder], layout=widgets.Layout(margin="0 16px 0 0"))
 
     # -- commands ---------------------------------------------------------------------------
 
