@@ -19,7 +19,7 @@ import re
 import time
 
 import pytest
-from conftest import (
+from jupyter_support import (
     PAGE_TIMEOUT,
     RUN_TIMEOUT,
     Lab,

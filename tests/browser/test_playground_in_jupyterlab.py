@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Lab, cell_errors, failure, launch_browser, open_notebook, run_all
+from jupyter_support import Lab, cell_errors, failure, launch_browser, open_notebook, run_all
 
 NOTEBOOK = "playground.ipynb"
 pytestmark = pytest.mark.timeout(600)
