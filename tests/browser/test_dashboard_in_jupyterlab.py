@@ -4,9 +4,9 @@ The reader runs the cells one by one, watches the dashboard go live (an image, a
 advances), places an order with the ticket, then presses Run All twice. After each run a
 census cell (added to the test's copy of the notebook) counts, in the kernel, marketsim's
 threads, the tasks on the kernel's loop and on marketsim's IO loop, and the listening sockets
-of the kernel process: after three runs they must equal those after one, so no run left
-anything behind. Then the kernel is restarted: the dashboard left on the page must say, by
-itself, that it stopped.
+of the kernel process: after three runs they must equal those after one (the IO loop's count
+within a few requests in flight), so no run left anything behind. Then the kernel is
+restarted: the dashboard left on the page must say, by itself, that it stopped.
 
 Screenshots in ``build/``: ``dashboard.png`` (live, after the runs), ``dashboard-stale.png``
 (after the restart), ``*-notebook7.png`` for Notebook 7, ``*-failure.png`` on failure.
@@ -78,6 +78,18 @@ def _add_census_cell(jupyter: Lab) -> None:
          "outputs": [], "source": CENSUS_CELL}
     )  # fmt: skip
     path.write_text(json.dumps(notebook))
+
+
+def _assert_nothing_left_behind(censuses: list[dict]) -> None:
+    """Every run leaves what one run does. Threads, listening sockets and the kernel loop's
+    tasks must match exactly; the IO loop also carries the agents' requests in flight, a few
+    that come and go, so there a small difference is allowed: a run left behind adds about
+    forty tasks there (and a thread, a socket and fourteen kernel tasks)."""
+    first = censuses[0]
+    for later in censuses[1:]:
+        for key in ("threads", "listening_sockets", "kernel_tasks"):
+            assert later[key] == first[key], f"runs left {key} behind: {censuses}"
+        assert abs(later["io_tasks"] - first["io_tasks"]) <= 10, f"IO tasks grew: {censuses}"
 
 
 def _census(panel) -> dict:
@@ -159,7 +171,7 @@ def test_notebook_04_as_a_class_runs_it(jupyter: Lab) -> None:
                 counts = wait_until_every_cell_ran(panel, after=max(counts))
                 censuses.append(_census(panel))
                 mark(f"Run All {len(censuses) - 1} done")
-            assert censuses[2] == censuses[0], f"runs left things behind: {censuses}"
+            _assert_nothing_left_behind(censuses)
             badge = panel.locator(".marketsim-liveness").first
             expect(badge).to_have_attribute("data-state", "live")
             expect(panel.locator(".marketsim-ticket-submit").first).to_be_enabled()
