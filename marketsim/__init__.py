@@ -33,6 +33,7 @@ __version__ = "0.1.0"
 # Public names that live in modules importing grpc, loaded on first access.
 _LAZY = {
     "launch": "marketsim.session",
+    "stop_all": "marketsim.reruns",
     "Market": "marketsim.session",
     "MarketClient": "marketsim.client",
     "AsyncMarketClient": "marketsim.client",
@@ -49,7 +50,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("frames", "plotting", "sim", "widgets"):  # subpackages, also loaded lazily
+    if name in ("frames", "plotting", "sim", "teach", "widgets"):  # subpackages, also loaded lazily
         return import_module(f"marketsim.{name}")
     module = _LAZY.get(name)
     if module is None:
@@ -85,5 +86,7 @@ __all__ = [
     "plot_ladder",
     "plot_queue",
     "plot_trades",
+    "stop_all",
+    "teach",
     "tui",
 ]

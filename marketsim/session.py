@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from marketsim import runtime
+from marketsim import reruns, runtime
 from marketsim.client import AsyncMarketClient, MarketClient
 from marketsim.client.cases import CaseControl
 from marketsim.core import Instrument
@@ -67,6 +67,7 @@ class Market:
         self._config = config
         self._clients: list[MarketClient] = []
         self._stopped = False
+        reruns.track(self, "market")  # so that ``ms.stop_all()`` can stop it
 
     @property
     def open(self) -> bool:

@@ -158,7 +158,7 @@ class OrderResult:
         if spot is not None:
             lines.append(
                 f"{self.leaves_qty} rest at {spot.price:.{self._instrument.price_decimals}f}, "
-                f"{_ordinal(spot.position)} in a queue of {spot.orders_at_level}"
+                f"{ordinal(spot.position)} in a queue of {spot.orders_at_level}"
             )
         elif self.status == "filled":
             lines.append(f"fully filled: {self.filled_qty} executed, nothing rests")
@@ -356,6 +356,7 @@ _REASON_TEXT = {
 }
 
 
-def _ordinal(n: int) -> str:
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"

@@ -76,8 +76,12 @@ def _as_decimal(value: object, field_name: str) -> Decimal:
 
 
 def quoted(value: object, limit: int = 80) -> str:
-    """``repr(value)`` cut to ``limit`` characters, for error messages about untrusted input."""
-    text = repr(value)
+    """``repr(value)`` cut to ``limit`` characters, for error messages about untrusted input.
+
+    A ``Decimal`` shows as the number it spells (``99.995``, as a float would), not as
+    ``Decimal('99.995')``: a form that parses prices exactly must not read differently.
+    """
+    text = str(value) if isinstance(value, Decimal) else repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -161,23 +165,24 @@ class Instrument:
         if number <= 0:
             raise InvalidCommandError(
                 f"{field_name} must be a positive multiple of {step_name} {step} "
-                f"for {self.symbol}, got {value!r}"
+                f"for {self.symbol}, got {quoted(value)}"
             )
         try:
             steps, remainder = divmod(number, step)
         except InvalidOperation:  # more digits than the decimal context holds
-            raise InvalidCommandError(f"{field_name} {value!r} is too large") from None
+            raise InvalidCommandError(f"{field_name} {quoted(value)} is too large") from None
         if remainder and isinstance(value, float):
             snapped = _snapped_steps(number, step)
             if snapped is not None:
                 steps, remainder = snapped, Decimal(0)
         if remainder:
             raise InvalidCommandError(
-                f"{field_name} {value!r} is not a multiple of {step_name} {step} for {self.symbol}"
+                f"{field_name} {quoted(value)} is not a multiple of {step_name} {step} "
+                f"for {self.symbol}"
             )
         if steps > maximum:
             raise InvalidCommandError(
-                f"{field_name} {value!r} is too large: at most {maximum * step}"
+                f"{field_name} {quoted(value)} is too large: at most {maximum * step}"
             )
         return int(steps)
 

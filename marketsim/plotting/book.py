@@ -17,6 +17,7 @@ from marketsim.plotting._common import (
     PlotInputError,
     checked_frame,
     finish,
+    grid_tick,
     label_prices,
     new_axes,
     price_step,
@@ -62,10 +63,10 @@ def plot_depth(source: Any, *, ax: Axes | None = None, depth: int | None = None,
     mid = _mid(frame)
     if mid is not None:
         ax.axvline(mid, color=MID_COLOUR, linestyle="--", linewidth=1, label=f"mid {mid:g}")
-    label_prices(ax, "x")
+    label_prices(ax, "x", grid_tick(frame["price"].to_numpy()))
     ax.set_ylabel("cumulative quantity")
     ax.set_ylim(bottom=0)
-    return finish(ax)
+    return finish(ax, title="depth")
 
 
 def plot_ladder(source: Any, *, ax: Axes | None = None, depth: int = 10, **kwargs) -> Axes:
@@ -100,7 +101,7 @@ def plot_ladder(source: Any, *, ax: Axes | None = None, depth: int = 10, **kwarg
     ax.set_xlabel("quantity")
     label_prices(ax, "y")
     ax.margins(x=0.15)  # room for the labels at the ends of the bars
-    return finish(ax)
+    return finish(ax, title="ladder")
 
 
 def plot_queue(
@@ -148,4 +149,4 @@ def plot_queue(
     ax.set_ylim(-0.5, 0.8)
     ax.set_yticks([])
     ax.set_xlabel("quantity, in time priority")
-    return finish(ax, legend=False)
+    return finish(ax, legend=False, title="queue at one price")

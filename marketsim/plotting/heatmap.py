@@ -14,9 +14,9 @@ from marketsim.plotting._common import (
     SIDE_COLOUR,
     checked_frame,
     finish,
-    format_time_axis,
     label_prices,
     new_axes,
+    time_values,
 )
 
 _COLOUR_MAP = {"bid": "Greens", "ask": "Reds"}
@@ -54,7 +54,7 @@ def _best_prices(qty: np.ndarray, prices: np.ndarray, side: str) -> np.ndarray:
 
 
 def plot_book_heatmap(
-    source: Any, *, ax: Axes | None = None, time_bins: int = 200, **kwargs
+    source: Any, *, ax: Axes | None = None, time_bins: int = 200, colorbar: bool = True, **kwargs
 ) -> Axes:
     """Liquidity over time: each cell is the quantity resting at a price at the end of a bin.
 
@@ -62,8 +62,8 @@ def plot_book_heatmap(
     ``marketsim.frames.deltas_frame``), replayed from an empty book. Time is cut into
     ``time_bins`` equal bins; bids are shaded green and asks red, darker for more quantity
     (one colour scale for both, saturating at the 99th percentile), with the best bid and ask
-    drawn on top. ``kwargs`` go to ``Axes.pcolormesh``. For a colour bar:
-    ``ax.figure.colorbar(ax.collections[0], ax=ax)``. Returns the Axes.
+    drawn on top. With ``colorbar`` (the default) a colour bar for each side sits under the
+    plot. ``kwargs`` go to ``Axes.pcolormesh``. Returns the Axes.
     """
     frame = checked_frame(
         source,
@@ -71,25 +71,31 @@ def plot_book_heatmap(
         deltas_frame,
         "plot_book_heatmap",
     )
-    ax = new_axes(ax, (9, 5))
-    format_time_axis(ax)
-    label_prices(ax, "y")
+    ax = new_axes(ax, (9, 5.5))
     if frame.empty:
-        return finish(ax)
+        time_values(ax, frame["ts_event"])
+        label_prices(ax, "y")
+        return finish(ax, title="liquidity over time")
     ns = frame["ts_event"].astype("int64").to_numpy()
     edges = np.linspace(ns[0], max(ns[-1], ns[0] + 1), time_bins + 1).astype(np.int64)
     bins = np.clip(np.searchsorted(edges, ns, side="right") - 1, 0, time_bins - 1)
     prices = np.arange(frame["price_ticks"].min(), frame["price_ticks"].max() + 1)
     tick = frame["price"].iloc[0] / frame["price_ticks"].iloc[0]  # the price of one tick
-    x = edges.astype("datetime64[ns]")  # naive UTC, as matplotlib plots it
+    x = time_values(ax, pd.Series(pd.to_datetime(edges, utc=True)))
     y = (np.append(prices, prices[-1] + 1) - 0.5) * tick  # cell edges half a tick off each price
     grids = {side: _resting_qty(frame, side, bins, prices, time_bins) for side in ("bid", "ask")}
     positive = np.concatenate([grid[grid > 0] for grid in grids.values()])
     norm = Normalize(0, np.percentile(positive, 99) if len(positive) else 1.0)
     for side, grid in grids.items():
-        ax.pcolormesh(
+        mesh = ax.pcolormesh(
             x, y, np.ma.masked_less_equal(grid, 0), cmap=_COLOUR_MAP[side], norm=norm, **kwargs
         )
+        if colorbar:
+            bar = ax.figure.colorbar(
+                mesh, ax=ax, location="bottom", shrink=0.45, aspect=30, pad=0.02,
+                anchor=(0.0 if side == "bid" else 1.0, 1.0),
+            )  # fmt: skip
+            bar.set_label(f"{side} quantity resting", fontsize="small")
         best = _best_prices(grid, prices, side) * tick
         ax.plot(
             x,
@@ -99,4 +105,5 @@ def plot_book_heatmap(
             linewidth=1,
             label=f"best {side}",
         )
-    return finish(ax)
+    label_prices(ax, "y", round(float(tick), 10))
+    return finish(ax, title="liquidity over time")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from matplotlib.axes import Axes
 
 from marketsim.frames import bbo_frame, trades_frame
@@ -14,11 +15,11 @@ from marketsim.plotting._common import (
     SIDE_COLOUR,
     SPREAD_COLOUR,
     checked_frame,
-    event_times,
     finish,
-    format_time_axis,
+    grid_tick,
     label_prices,
     new_axes,
+    time_values,
 )
 
 #: Marker area (points squared) of the smallest and the largest trade.
@@ -36,7 +37,7 @@ def plot_bbo(source: Any, *, ax: Axes | None = None, **kwargs) -> Axes:
         source, ("ts_event", "bid_price", "ask_price", "mid"), bbo_frame, "plot_bbo"
     )
     ax = new_axes(ax, (9, 4.5))
-    times = event_times(frame["ts_event"])
+    times = time_values(ax, frame["ts_event"])
     bid, ask = frame["bid_price"].to_numpy(), frame["ask_price"].to_numpy()
     ax.fill_between(
         times, bid, ask, step="post", color=SPREAD_COLOUR, alpha=0.5, linewidth=0, label="spread"
@@ -52,9 +53,8 @@ def plot_bbo(source: Any, *, ax: Axes | None = None, **kwargs) -> Axes:
         linewidth=0.8,
         label="mid",
     )
-    format_time_axis(ax)
-    label_prices(ax, "y")
-    return finish(ax)
+    label_prices(ax, "y", grid_tick(np.concatenate([bid, ask])))
+    return finish(ax, title="best bid and ask")
 
 
 def plot_trades(source: Any, *, ax: Axes | None = None, **kwargs) -> Axes:
@@ -69,7 +69,7 @@ def plot_trades(source: Any, *, ax: Axes | None = None, **kwargs) -> Axes:
         source, ("ts_event", "price", "qty", "aggressor_side"), trades_frame, "plot_trades"
     )
     ax = new_axes(ax, (9, 4.5))
-    times = event_times(frame["ts_event"])
+    times = time_values(ax, frame["ts_event"])
     ax.plot(
         times,
         frame["price"].to_numpy(),
@@ -98,6 +98,5 @@ def plot_trades(source: Any, *, ax: Axes | None = None, **kwargs) -> Axes:
             label=label,
             **kwargs,
         )
-    format_time_axis(ax)
-    label_prices(ax, "y")
-    return finish(ax)
+    label_prices(ax, "y", grid_tick(frame["price"].to_numpy()))
+    return finish(ax, title="trades")

@@ -258,7 +258,7 @@ def drive(
     widgets keep updating) and ``future.result()`` or ``await asyncio.wrap_future(future)``
     gives the result; ``future.cancel()`` stops early.
     """
-    from marketsim import runtime
+    from marketsim import reruns, runtime
     from marketsim.client.aio import AsyncMarketClient
 
     agents = prepare_agents(agents)  # copy now: later changes to the caller's agents are ignored
@@ -280,8 +280,8 @@ def drive(
         finally:
             await watcher.close()
 
-    if not wait:
-        return runtime.submit(main())
+    if not wait:  # registered so that ``ms.stop_all()`` can cancel it
+        return reruns.track(runtime.submit(main()), "flow")
     return runtime.run_sync(main(), timeout=seconds + 30 + 3 * timeout)
 
 

@@ -15,6 +15,8 @@ the event loop of the code that makes them, in a notebook the kernel's own loop,
 JupyterLab, Notebook 7 and VS Code alike. The picture is a matplotlib figure (object API, Agg)
 rendered to PNG into a persistent ``ipywidgets.Image``; no ipympl is needed, and an interactive
 matplotlib backend (``%matplotlib widget``) chosen for your own plots does not affect it.
+
+``Playground`` needs no market at all: it is an in-process book a student drives with clicks.
 """
 
 try:
@@ -28,6 +30,16 @@ from marketsim.widgets.case import CasePanel
 from marketsim.widgets.dashboard import Dashboard
 from marketsim.widgets.leaderboard import LiveLeaderboard
 from marketsim.widgets.livebook import LiveBook
+from marketsim.widgets.playground import Playground
+from marketsim.widgets.stop import StopButton
 from marketsim.widgets.ticket import OrderTicket
 
-__all__ = ["CasePanel", "Dashboard", "LiveBook", "LiveLeaderboard", "OrderTicket"]
+__all__ = [
+    "CasePanel",
+    "Dashboard",
+    "LiveBook",
+    "LiveLeaderboard",
+    "OrderTicket",
+    "Playground",
+    "StopButton",
+]

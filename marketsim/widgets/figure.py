@@ -30,6 +30,7 @@ from matplotlib.text import Text
 
 from marketsim.core import Fill
 from marketsim.plotting import ASK_COLOUR, BID_COLOUR, MID_COLOUR, SPREAD_COLOUR
+from marketsim.plotting._common import ticks_on_grid
 
 #: Quote changes as the book stream reported them: (ts_event, best bid ticks, best ask ticks).
 Quote = tuple[int, int | None, int | None]
@@ -70,6 +71,8 @@ class FrameData:
     book_version: int
     series_version: int
     note: str = ""
+    #: The viewer's own resting orders: (price, "buy" or "sell").
+    mine: tuple[tuple[float, str], ...] = ()
 
 
 class BookFigure:
@@ -83,6 +86,7 @@ class BookFigure:
         #: Full redraws (background included) and fast ones (data over the saved background).
         self.full_draws = self.fast_draws = 0
         self._versions = (-1, -1)
+        self._tick: float | None = None
         self._background = None
         self._ranges: dict[str, Range] = {}
         self._animated: list[Artist] = []
@@ -93,6 +97,10 @@ class BookFigure:
         (self._bid_depth,) = self._line(ax, BID_COLOUR, "bids", drawstyle="steps-post")
         (self._ask_depth,) = self._line(ax, ASK_COLOUR, "asks", drawstyle="steps-post")
         (self._depth_mid,) = self._line(ax, MID_COLOUR, "mid", linestyle="--", linewidth=0.8)
+        (self._mine,) = self._line(
+            ax, "#222222", "yours", linestyle="none", marker="*", markersize=9,
+            markerfacecolor="#ffd43b",
+        )  # fmt: skip
         ax.set_xlabel("price", fontsize=_FONT)
         ax.set_ylabel("cumulative qty", fontsize=_FONT)
 
@@ -138,6 +146,11 @@ class BookFigure:
             moved |= self._update_depth(frame)
         if frame.series_version != self._versions[1]:
             moved |= self._update_series(frame)
+        if frame.tick != self._tick:  # price ticks only on valid prices
+            self._tick = frame.tick
+            ticks_on_grid(self.depth_ax.xaxis, frame.tick)
+            ticks_on_grid(self.series_ax.yaxis, frame.tick)
+            moved = True
         self._versions = (frame.book_version, frame.series_version)
         seq = "-" if frame.seq is None else f"{frame.seq:,}"
         self._title.set_text(f"{frame.symbol}  seq {seq}")
@@ -193,6 +206,7 @@ class BookFigure:
             self._fills.append(fill)
             xs += [x.min(), x.max()]
             top = max(top, cum_qty[-1])
+        self._mine.set_data(*_own_points(frame))
         if frame.bids and frame.asks:
             mid = (frame.bids[0][0] + frame.asks[0][0]) / 2
             self._depth_mid.set_data([mid, mid], [0, top * 1.5])
@@ -250,6 +264,20 @@ class BookFigure:
             lo, hi = min(prices), max(prices)
             moved |= self._set_range("series y", ax, lo, hi, max(0.15 * (hi - lo), 2 * frame.tick))
         return moved
+
+
+def _own_points(frame: FrameData) -> tuple[list[float], list[float]]:
+    """Where the viewer's orders sit on the depth curves: (price, depth up to that price)."""
+    xs, ys = [], []
+    for price, side in frame.mine:
+        levels = frame.bids if side == "buy" else frame.asks
+        better = [
+            qty for level, qty in levels if (level >= price if side == "buy" else level <= price)
+        ]
+        if better:
+            xs.append(price)
+            ys.append(float(sum(better)))
+    return xs, ys
 
 
 def _prices(ticks: list[int | None], tick: float) -> np.ndarray:

@@ -20,6 +20,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from marketsim import reruns
 from marketsim.widgets._common import (
     DIM_COLOUR,
     ERROR_COLOUR,
@@ -61,6 +62,7 @@ class LiveLeaderboard(widgets.VBox):
         super().__init__([self.title, self.table])
         self.add_class("marketsim-leaderboard")
         self._task = self._loop.create_task(self._run(), name="marketsim-leaderboard")
+        reruns.track(self, "view")
 
     def _title(self, state: str) -> str:
         what = self.symbol or "all instruments"
@@ -91,6 +93,11 @@ class LiveLeaderboard(widgets.VBox):
             if self._owns_client:
                 with contextlib.suppress(Exception):
                     await self._client.close()
+
+    @property
+    def running(self) -> bool:
+        """False once ``stop()`` was called."""
+        return not self._stopped
 
     def stop(self) -> None:
         """Stop refreshing; the last table stays."""

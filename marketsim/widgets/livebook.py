@@ -16,7 +16,9 @@ widget, in a notebook the kernel's own loop, so widget updates go out like any o
 - drawing (matplotlib Agg + PNG encoding, tens of milliseconds) runs on one worker thread that
   alone makes and touches the ``Figure``, so the loop stays free for the streams and the kernel;
 - numbers go to ``Label``/``HTML`` widgets, the picture to one persistent ``Image``;
-- when stopped, or when the stream ends, one last frame is drawn and stays.
+- when stopped, or when the stream ends, one last frame is drawn and stays;
+- a badge beside the title says "live" while a heartbeat rewrites it and turns to "stopped"
+  by itself once nothing does (a kernel restart), see ``marketsim.widgets.liveness``.
 """
 
 from __future__ import annotations
@@ -32,11 +34,15 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from marketsim import reruns
 from marketsim.client import AsyncMarketClient, BookUpdate, LocalBook
 from marketsim.core import Fill, Instrument
 from marketsim.widgets._common import call_on_loop, loop_client, running_loop
 from marketsim.widgets.figure import BookFigure, FrameData, Quote
+from marketsim.widgets.ladder import ladder_html
+from marketsim.widgets.liveness import HEARTBEAT_SECONDS, live_badge, stopped_badge
 from marketsim.widgets.numbers import headline_html, tape_html
+from marketsim.widgets.own_orders import OwnOrder
 
 #: Highest drawing rate allowed (frames per second).
 MAX_FPS = 10.0
@@ -94,6 +100,8 @@ class LiveBook(widgets.VBox):
         self._last_quote: tuple[int | None, int | None] | None = None
         self._now = 0
         self._book_version = self._series_version = 0
+        #: The viewer's own resting orders (see ``set_own_orders``), marked on depth and ladder.
+        self.own_orders: tuple[OwnOrder, ...] = ()
 
         # What was drawn, and how long drawing takes.
         self.shown_seq: int | None = None
@@ -112,17 +120,21 @@ class LiveBook(widgets.VBox):
         self.seq_label.add_class("marketsim-seq")
         self.status_label = widgets.Label("connecting")
         self.status_label.add_class("marketsim-status")
+        self.liveness = widgets.HTML(live_badge(0))
+        self.liveness.add_class("marketsim-liveness-widget")
         self.headline = widgets.HTML(headline_html(None, None, (), 0))
         self.tape = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
+        self.ladder = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
+        self.ladder.add_class("marketsim-livebook-ladder")
         title = widgets.HTML(f"<b>{html.escape(symbol)}</b> live book")
-        for part in (title, self.seq_label):
+        for part in (title, self.liveness, self.seq_label):
             part.layout.margin = "0 18px 0 0"
         header = widgets.HBox(
-            [title, self.seq_label, self.status_label],
+            [title, self.liveness, self.seq_label, self.status_label],
             layout=widgets.Layout(align_items="center"),
         )
         body = widgets.HBox(
-            [self.image, self.tape], layout=widgets.Layout(flex_flow="row wrap")
+            [self.image, self.ladder, self.tape], layout=widgets.Layout(flex_flow="row wrap")
         )  # the tape goes below the picture when the notebook is narrow
         super().__init__([header, self.headline, body])
         self.add_class("marketsim-livebook")
@@ -133,6 +145,7 @@ class LiveBook(widgets.VBox):
         self._done = asyncio.Event()
         self._stopping = False
         self._task = self._loop.create_task(self._run(), name=f"marketsim LiveBook {symbol}")
+        reruns.track(self, "view")
 
     # -- control ----------------------------------------------------------------------------
 
@@ -169,6 +182,12 @@ class LiveBook(widgets.VBox):
 
         await asyncio.wait_for(until_shown(), timeout)
 
+    def set_own_orders(self, orders: tuple[OwnOrder, ...]) -> None:
+        """Mark these resting orders as the viewer's on the depth chart and the ladder."""
+        self.own_orders = tuple(orders)
+        self._book_version += 1
+        self._wake.set()
+
     def render_stats(self) -> dict[str, float]:
         """Frames drawn and the milliseconds they took (last, mean, max of recent ones)."""
         times = list(self.render_times) or [0.0]
@@ -194,12 +213,13 @@ class LiveBook(widgets.VBox):
                 client.instrument(self.symbol), client.timeout + 5
             )
             if not self._stop_requested.is_set():
-                self.status_label.value = "live"
+                self.status_label.value = "connected"
                 stop = asyncio.create_task(self._stop_requested.wait())
                 tasks = [
                     stop,
                     asyncio.create_task(self._follow_book(client)),
                     asyncio.create_task(self._follow_trades(client)),
+                    asyncio.create_task(self._heartbeat()),
                 ]
                 renderer = asyncio.create_task(self._render_loop())
                 done, _ = await asyncio.wait(
@@ -226,6 +246,7 @@ class LiveBook(widgets.VBox):
             self._executor.shutdown(wait=False)
             self.reason = reason
             self.status_label.value = f"{reason} · {self._stats_text()}"
+            self.liveness.value = stopped_badge()
             self._done.set()
             self._rendered.set()
 
@@ -236,6 +257,14 @@ class LiveBook(widgets.VBox):
     async def _follow_trades(self, client: AsyncMarketClient) -> None:
         async for fill in client.stream_trades(self.symbol):
             self._on_trade(fill)
+
+    async def _heartbeat(self) -> None:
+        """Rewrite the live badge now and then: it turns "stopped" by itself without that."""
+        beat = 0
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            beat += 1
+            self.liveness.value = live_badge(beat)
 
     def _on_book(self, update: BookUpdate) -> None:
         """Keep the latest book and record a quote change; never waits for anything."""
@@ -294,8 +323,15 @@ class LiveBook(widgets.VBox):
             self._book, self._instrument, self.trades, self.trade_count
         )
         self.tape.value = tape_html(self.trades, self._instrument, self.tape_rows)
+        if self._book is not None and self._instrument is not None:
+            self.ladder.value = ladder_html(
+                self._book.levels("bid", self.depth),
+                self._book.levels("ask", self.depth),
+                self._instrument.price_decimals,
+                self.own_orders,
+            )
         if not note:
-            self.status_label.value = f"live · {self._stats_text()}"
+            self.status_label.value = self._stats_text()
         self._rendered.set()
 
     def _draw(self, frame: FrameData) -> tuple[bytes, float]:
@@ -326,6 +362,7 @@ class LiveBook(widgets.VBox):
             book_version=self._book_version,
             series_version=self._series_version,
             note=note,
+            mine=tuple((order.price, order.side) for order in self.own_orders),
         )
 
     def _stats_text(self) -> str:

@@ -21,6 +21,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from marketsim import reruns
+from marketsim.client import AsyncMarketClient
 from marketsim.core import OrderResult
 from marketsim.core.ledger import Account
 from marketsim.errors import InvalidCommandError
@@ -117,6 +119,7 @@ class OrderTicket(widgets.VBox):
         self._account_task = self._loop.create_task(
             self._follow_account(), name="marketsim-ticket-account"
         )
+        reruns.track(self, "view")
 
     # -- submitting -------------------------------------------------------------------------
 
@@ -147,6 +150,16 @@ class OrderTicket(widgets.VBox):
         pending = [asyncio.wrap_future(future) for future in list(self._pending)]
         if pending:
             await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), timeout)
+
+    @property
+    def client(self) -> AsyncMarketClient:
+        """The async client the ticket sends orders with (its owner owns the orders)."""
+        return self._client
+
+    @property
+    def running(self) -> bool:
+        """False once ``stop()`` was called."""
+        return not self._stopped
 
     def stop(self) -> None:
         """Disable the form and, once pending orders are answered, close an opened client."""

@@ -53,7 +53,8 @@ async def test_livebook_draws_and_its_seq_label_follows_the_book(make_live, trad
     assert live.renders >= 2
     assert is_png(live.image.value)
     assert live.shown_seq == live.seq == seq
-    assert "live" in live.status_label.value
+    assert "frames" in live.status_label.value
+    assert 'data-state="live"' in live.liveness.value
     assert "bid" in live.headline.value and "99.98" in live.headline.value  # best bid 99.98
 
 

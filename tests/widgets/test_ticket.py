@@ -73,9 +73,13 @@ async def test_a_price_off_the_tick_grid_shows_the_servers_words(make_ticket):
     ticket = make_ticket()
 
     result = await ticket.submit(side="sell", qty=1, price=100.123)
-
     assert result is None
-    assert "not a multiple of tick 0.01" in ticket.result.value
+    assert "price 100.123 is not a multiple of tick 0.01" in ticket.result.value
+
+    # Typed in the form, the price is an exact Decimal; the words are the client's all the same.
+    assert await ticket.submit(side="sell", qty=1, price="99.995") is None
+    assert "price 99.995 is not a multiple of tick 0.01 for ACME" in ticket.result.value
+    assert "Decimal" not in ticket.result.value
 
 
 async def test_a_market_order_without_liquidity_shows_it_was_rejected(make_ticket):
