@@ -69,10 +69,13 @@ class Heat:
         students: Mapping[str, StudentBot] | None = None,
         clock: Clock | None = None,
         market: CaseMarket | None = None,
+        groups: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.case = case
         self.number = number
         self.participants = dict(participants)
+        #: Groups of participants beside their role ("role:NAME" reaches either).
+        self.groups = dict(groups or {})
         self.clock = clock if clock is not None else SimulatedClock()
         self.end_ns = round(case.heat_seconds * NS_PER_SECOND)
         self.market = market if market is not None else CaseMarket.fresh(case)
@@ -251,11 +254,13 @@ class Heat:
         self._at(ts + round(self.values[symbol].spec.every * NS_PER_SECOND), _VALUE, symbol)
 
     def recipients(self, audience: tuple[str, ...]) -> tuple[str, ...]:
-        """The participants an audience ("all", names, "role:NAME") names, sorted."""
+        """The participants an audience ("all", names, "role:NAME") names, sorted; "role:NAME"
+        reaches those whose role or one of whose groups is NAME."""
         names = set()
         for entry in audience:
             for name, role in self.participants.items():
-                if entry in (EVERYONE, name) or entry == ROLE_PREFIX + role:
+                roles = (role, *self.groups.get(name, ()))
+                if entry in (EVERYONE, name) or entry in [ROLE_PREFIX + r for r in roles]:
                     names.add(name)
         return tuple(sorted(names))
 

@@ -44,6 +44,7 @@ class CaseSession:
         clock: Clock | None = None,
         heats: int | None = None,
         market: CaseMarket | None = None,
+        groups: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         if heats is not None and (type(heats) is not int or not 1 <= heats <= case.heat_count):
             raise InvalidCommandError(f"heats must be a whole number in [1, {case.heat_count}]")
@@ -52,6 +53,8 @@ class CaseSession:
             raise InvalidCommandError(f"bot student {unknown[0]!r:.40} is not a participant")
         self.case = case
         self.participants = dict(participants)
+        #: Groups of participants beside their role (see ``Heat.recipients``).
+        self.groups = dict(groups or {})
         self.students = dict(students or {})
         self.clock = clock if clock is not None else SimulatedClock()
         self.heat_count = heats or case.heat_count
@@ -85,6 +88,7 @@ class CaseSession:
             self.students,
             self.clock,
             self.market,
+            self.groups,
         )
         self.heats.append(heat)
         heat.start()

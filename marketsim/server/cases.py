@@ -70,6 +70,7 @@ class CaseHost:
         simulated: bool = False,
         speed: float = 1.0,
         heats: int | None = None,
+        groups: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.service = service
         self.case = case
@@ -77,7 +78,9 @@ class CaseHost:
         market = CaseMarket(
             service.exchange, service.ledger, service.hub.publish, stamp=wall_clock_stamp
         )
-        self.session = CaseSession(case, participants, clock=clock, heats=heats, market=market)
+        self.session = CaseSession(
+            case, participants, clock=clock, heats=heats, market=market, groups=groups
+        )
         self.simulated = simulated
         self._seen = 0  # how much of the current heat's log has been announced
         self._next_status_ns = 0
@@ -281,6 +284,7 @@ class CaseRpcs:
             self,
             case,
             students,
+            groups={p.name: p.groups for p in roster if p.name in students and p.groups},
             simulated=request.clock == "simulated",
             speed=request.speed or 1.0,
             heats=request.heats or None,

@@ -46,6 +46,8 @@ RANK: Final = {role: rank for rank, role in enumerate(ROLES)}
 #: A participant's name is its orders' owner: up to 64 of these characters.
 NAME_PATTERN: Final = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _RATE_KEYS: Final = ("commands_per_second", "burst")
+#: Most groups one participant may be in.
+MAX_GROUPS: Final = 16
 
 
 def hash_token(token: str) -> str:
@@ -95,12 +97,14 @@ class RateLimit:
 
 @dataclass(frozen=True, slots=True)
 class Participant:
-    """One participant: ``name`` (the owner of its orders), ``role``, limits and rate limit."""
+    """One participant: ``name`` (the owner of its orders), ``role``, limits and rate limit,
+    and ``groups`` a trading case may address ("role:insider" reaches group "insider")."""
 
     name: str
     role: str
     limits: RiskLimits = field(default_factory=RiskLimits)
     rate: RateLimit | None = None
+    groups: tuple[str, ...] = ()
 
     def may(self, role: str) -> bool:
         """Whether this participant has at least the rights of ``role``."""
@@ -218,13 +222,18 @@ class Roster:
                 raise InvalidCommandError(f"{at} must be a table")
             table = dict(table)
             role = check_role(table.pop("role", None))
+            groups = _groups(table.pop("groups", []), at)
             digest = table.pop("token_sha256", None)
             if not isinstance(digest, str):
                 raise InvalidCommandError(f"{at} needs token_sha256")
             limits, rate_values = _split_limits(table, at)
             participants.append(
                 Participant(
-                    name, role, defaults.merged(limits), _rate(rate_values, at) or default_rate
+                    name,
+                    role,
+                    defaults.merged(limits),
+                    _rate(rate_values, at) or default_rate,
+                    groups,
                 )
             )
             hashes[name] = digest
@@ -276,6 +285,8 @@ class Roster:
         for name, participant in self._by_name.items():
             lines += ["", f"[participants.{name}]", f'role = "{participant.role}"']
             lines.append(f'token_sha256 = "{self._hashes[name]}"')
+            if participant.groups:
+                lines.append(f"groups = {list(participant.groups)!r}".replace("'", '"'))
             own = {
                 k: v
                 for k, v in participant.limits.as_dict().items()
@@ -289,6 +300,18 @@ class Roster:
         path = Path(path)
         path.write_text(self.to_toml())
         path.chmod(0o600)
+
+
+def _groups(value: object, where: str) -> tuple[str, ...]:
+    """A participant's ``groups``: at most ``MAX_GROUPS`` names, each like a participant's."""
+    if not isinstance(value, list) or len(value) > MAX_GROUPS:
+        raise InvalidCommandError(f"{where}: groups must be a list of at most {MAX_GROUPS} names")
+    for group in value:
+        if not isinstance(group, str) or not NAME_PATTERN.fullmatch(group):
+            raise InvalidCommandError(
+                f"{where}: a group is 1-64 of A-Za-z0-9._-, got {quoted(group, 40)}"
+            )
+    return tuple(value)
 
 
 def _toml_items(values: Mapping[str, Any]) -> list[str]:

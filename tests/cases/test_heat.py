@@ -185,3 +185,13 @@ def test_a_bot_may_not_take_a_participants_name():
     text = CLASSROOM + '[[bots]]\nagent = "NoiseTrader"\nname = "ann"\n'
     with pytest.raises(InvalidCommandError, match="participant's name"):
         Heat(Case.from_toml(text), 1, PARTICIPANTS)
+
+
+def test_role_news_reaches_a_group_as_well_as_a_role():
+    case = Case.from_toml(CLASSROOM + '[[news]]\nat = 1\nto = ["role:insider"]\ntext = "tip"\n')
+    traders = {"ann": "trader", "bob": "trader", "cat": "insider"}
+    heat = Heat(case, 1, traders, groups={"bob": ("insider", "night-shift")})
+    heat.start()
+    heat.advance(1 * S)
+    (tip,) = [e for e in heat.log if isinstance(e, NewsDelivered)]
+    assert tip.recipients == ("bob", "cat")  # bob by his group, cat by her role

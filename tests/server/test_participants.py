@@ -5,6 +5,7 @@ nothing when it does; identity comes from the token alone; streams hide owners f
 from __future__ import annotations
 
 import asyncio
+import tomllib
 from collections.abc import AsyncIterator
 
 import grpc
@@ -13,7 +14,12 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_support import DEADLINE, within
 
 from marketsim.client import AsyncMarketClient
-from marketsim.errors import AuthenticationError, PermissionDeniedError, RateLimitError
+from marketsim.errors import (
+    AuthenticationError,
+    InvalidCommandError,
+    PermissionDeniedError,
+    RateLimitError,
+)
 from marketsim.server import MarketServer
 from marketsim.server.participants import Roster, new_token
 from marketsim.wire.v1 import market_pb2 as pb
@@ -394,3 +400,17 @@ async def test_the_python_client_raises_authentication_error_for_a_bad_token(cla
 def test_tokens_never_start_with_a_dash_which_a_command_line_would_take_for_an_option():
     # One random token in 64 would; 2,000 draws would all but surely show one.
     assert not any(new_token().startswith("-") for _ in range(2_000))
+
+
+def test_a_participants_file_gives_students_groups_and_keeps_them():
+    roster, _tokens = Roster.create({"ann": "trader", "bob": "trader"})
+    bob = '[participants.bob]\nrole = "trader"\n'
+    text = roster.to_toml().replace(bob, bob + 'groups = ["insider"]\n')
+    again = Roster.from_document(tomllib.loads(text))
+    assert (again.participant("ann").groups, again.participant("bob").groups) == ((), ("insider",))
+    assert Roster.from_document(tomllib.loads(again.to_toml())).participant("bob").groups == (
+        "insider",
+    )
+    for bad in ('"insider"', '["in sider"]', str(["g"] * 17).replace("'", '"')):
+        with pytest.raises(InvalidCommandError, match="group"):
+            Roster.from_document(tomllib.loads(text.replace('["insider"]', bad)))
