@@ -66,9 +66,12 @@ class CaseMarket:
         return events
 
     def clear_book(self, symbol: str, ts_ns: int) -> list[Event]:
-        """Cancel every resting order of ``symbol``; return the events."""
+        """Cancel every live order of ``symbol``: resting, pending stops, and market orders
+        waiting for an auction; return the events."""
+        engine = self.exchange[symbol].engine
+        live = [*engine.book.orders, *engine.stop_orders, *engine.auction_orders]
         events: list[Event] = []
-        for order_id in list(self.exchange[symbol].engine.book.orders):
+        for order_id in live:
             events += self.apply(symbol, CancelOrder(order_id), ts_ns)
         return events
 

@@ -5,6 +5,7 @@ import pytest
 
 from marketsim.cases import Case, CaseSession, Heat
 from marketsim.cases.events import NewsDelivered, Settled, TenderResolved
+from marketsim.core.commands import SubmitOrder
 from marketsim.errors import InvalidCommandError, NotFoundError
 
 S = 1_000_000_000
@@ -195,3 +196,14 @@ def test_role_news_reaches_a_group_as_well_as_a_role():
     heat.advance(1 * S)
     (tip,) = [e for e in heat.log if isinstance(e, NewsDelivered)]
     assert tip.recipients == ("bob", "cat")  # bob by his group, cat by her role
+
+
+def test_the_end_of_a_heat_cancels_pending_stops_too():
+    heat = heat_of()
+    stop = SubmitOrder("buy", 5, stop_price_ticks=10_100, owner="ann")  # above the market
+    heat.market.apply("ACME", stop, 1 * S)
+    engine = heat.exchange["ACME"].engine
+    assert list(engine.stop_orders)
+    heat.advance(heat.end_ns)
+    assert heat.state == "ended"
+    assert not engine.stop_orders and not engine.book.orders
