@@ -63,4 +63,5 @@ def test_market_service_offers_the_documented_methods_with_their_streaming_shape
         "GetCaseState": unary,
         "AnswerTender": unary,
         "GetCaseScores": unary,
+        "GetCasePostMortem": unary,
     }
