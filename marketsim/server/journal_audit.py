@@ -69,8 +69,7 @@ class JournalReport:
 
 def replay_journal(directory: str | os.PathLike, keep_events: bool = True) -> Sequencer:
     """The market a journal holds, rebuilt in memory from every record."""
-    sequencer, _reader = _replay(Path(directory), keep_events, {})
-    return sequencer
+    return _Replayed(Path(directory), keep_events).run()
 
 
 def verify(directory: str | os.PathLike) -> JournalReport:
@@ -83,9 +82,17 @@ def verify(directory: str | os.PathLike) -> JournalReport:
     report = JournalReport(directory / JOURNAL_FILE)
     listed = dict(snapshots.listed(directory))
     fingerprints: dict[int, str] = {}
-    sequencer, reader = _replay(directory, False, fingerprints, listed, report.by_kind)
+
+    def after_record(record, _events) -> None:
+        report.by_kind[type(record.request).__name__.removesuffix("Request")] += 1
+        if replayed.sequencer.records in listed:
+            fingerprints[replayed.sequencer.records] = fingerprint(replayed.sequencer)
+
+    replayed = _Replayed(directory, keep_events=False)
+    replayed.run(after_record)
+    sequencer, reader = replayed.sequencer, replayed.reader
     report.size = len(reader.data)
-    report.market = describe_header(parse_header(_header_payload(reader), report.path))
+    report.market = describe_header(replayed.header)
     report.records = sequencer.records
     report.torn_bytes, report.torn_offset = reader.torn_bytes, reader.end
     for symbol, book in sequencer.exchange.items():
@@ -107,30 +114,26 @@ def verify(directory: str | os.PathLike) -> JournalReport:
     return report
 
 
-def _replay(
-    directory: Path,
-    keep_events: bool,
-    fingerprints: dict[int, str],
-    snapshot_points: dict[int, Path] | None = None,
-    by_kind: Counter | None = None,
-) -> tuple[Sequencer, FrameReader]:
-    path = directory / JOURNAL_FILE
-    reader = FrameReader(path.read_bytes(), path, JOURNAL_MAGIC)
-    frames = iter(reader)
-    first = next(frames, None)
-    if first is None:
-        raise JournalCorruptError(f"{path} has no header: it is empty or not a journal")
-    sequencer = fresh_sequencer(parse_header(first[1], path), keep_events)
-    points = snapshot_points or {}
+class _Replayed:
+    """A journal's first ``end`` bytes (all by default), read and ready to replay into a
+    fresh market: ``header``, ``reader`` and ``sequencer``."""
 
-    def after_record(record, _events) -> None:
-        if by_kind is not None:
-            by_kind[type(record.request).__name__.removesuffix("Request")] += 1
-        if sequencer.records in points:
-            fingerprints[sequencer.records] = fingerprint(sequencer)
+    def __init__(self, directory: Path, keep_events: bool, end: int | None = None) -> None:
+        path = directory / JOURNAL_FILE
+        with open(path, "rb") as file:
+            data = file.read() if end is None else file.read(end)
+        self.reader = FrameReader(data, path, JOURNAL_MAGIC)
+        self._frames = iter(self.reader)
+        first = next(self._frames, None)
+        if first is None:
+            raise JournalCorruptError(f"{path} has no header: it is empty or not a journal")
+        self.header = parse_header(first[1], path)
+        self.sequencer = fresh_sequencer(self.header, keep_events)
 
-    replay_frames(sequencer, reader, frames, after_record)
-    return sequencer, reader
+    def run(self, after_record=None) -> Sequencer:
+        """Replay every record (``after_record(record, events)`` after each); the market."""
+        replay_frames(self.sequencer, self.reader, self._frames, after_record)
+        return self.sequencer
 
 
 def events_since(
@@ -143,28 +146,15 @@ def events_since(
     journal from its start, so it takes as long as a restart without snapshots: call it on a
     worker thread.
     """
-    path = Path(directory) / JOURNAL_FILE
-    with open(path, "rb") as file:
-        data = file.read() if end is None else file.read(end)
-    reader = FrameReader(data, path, JOURNAL_MAGIC)
-    frames = iter(reader)
-    first = next(frames, None)
-    if first is None:
-        return None
-    sequencer = fresh_sequencer(parse_header(first[1], path), keep_events=False)
     found: list[Event] = []
 
     def collect(record, events: list[Event]) -> None:
         if getattr(record.request, "symbol", None) == symbol:
             found.extend(e for e in events if e.seq > after_seq)
 
-    replay_frames(sequencer, reader, frames, collect)
+    sequencer = _Replayed(Path(directory), keep_events=False, end=end).run(collect)
     book = sequencer.exchange.get(symbol)
     return None if book is None or book.seq < after_seq else found
-
-
-def _header_payload(reader: FrameReader) -> memoryview:
-    return next(iter(FrameReader(reader.data, reader.path, JOURNAL_MAGIC)))[1]
 
 
 def export(directory: str | os.PathLike, out: str | os.PathLike, symbol: str | None = None) -> Path:
