@@ -3,9 +3,12 @@
 Usage::
 
     python benchmarks/fanout.py [--subs 0 10 100 1000] [--rounds 2] [--duration S] [--quick]
+                                [--market-data inline|process]
 
 For each subscriber count N (interleaved over ``--rounds`` rounds, a fresh market each run:
-``marketsim.launch(mode="process")`` pre-filled like benchmarks/service.py), a subscriber
+``marketsim.launch(mode="process", market_data=...)`` pre-filled like benchmarks/service.py;
+with ``--market-data process``, the default, the subscribers connect to the market-data
+process that ``GetServerInfo`` names, as marketsim's clients do), a subscriber
 process (this script with ``--role subscribers``) opens N ``StreamBook`` subscriptions: half
 live, which read every message (as raw bytes, not decoded, to keep the client's cost low), and
 half stalled, which never read (own connections with a 1 KiB HTTP/2 window, so the server's
@@ -17,11 +20,13 @@ benchmarks/service.py, for ``--duration`` seconds each way:
 
 The subscriber process counts the messages (book updates) each live subscriber receives during
 both windows. ``srv us/order`` is the server process's CPU time during the unary window per
-order: it includes the fan-out, and depends much less than the rates on what else the shared
-machine runs. Targets (issue 9), each printed PASS/FAIL: at every N, both order rates at least
-50% of the same round's N=0 rate; p99 unary ack under 20 ms at the largest N; every live
-subscriber at least 10 updates/s. Ratios are taken within a round, so machine load affects
-both sides alike; the load average is printed.
+order, fan-out included (``md us/order``: the market-data process's), which depends much less
+than the rates on what else the shared machine runs. The baseline of every ratio, row "base",
+is a market with neither a market-data process nor subscribers. Targets (issue 9), each
+printed PASS/FAIL: at every N, both order rates at least 50% of the same round's base rate;
+p99 unary ack under 20 ms at the largest N; every live subscriber at least 10 updates/s.
+Ratios are taken within a round, so machine load affects both sides alike; the load average
+is printed.
 """
 
 from __future__ import annotations
@@ -143,10 +148,18 @@ class Run:
     """One measurement at one subscriber count."""
 
     def __init__(
-        self, subs: int, unary: float, latencies: list[int], bulk: float, per_sub, cpu_us: float
+        self,
+        subs: int,
+        unary: float,
+        latencies: list[int],
+        bulk: float,
+        per_sub,
+        cpu_us: float,
+        md_cpu_us: float,
     ):
         self.subs = subs
         self.cpu_us = cpu_us  # server CPU per unary order, fan-out included
+        self.md_cpu_us = md_cpu_us  # the market-data process's CPU per unary order
         self.unary = unary
         self.bulk = bulk
         quantiles = statistics.quantiles(latencies, n=100)
@@ -154,15 +167,34 @@ class Run:
         self.per_sub = per_sub
 
 
-async def measure(args, subs: int) -> Run:
-    market = await svc.new_market()
+async def stream_address(address: str) -> str:
+    """The address the market serves its streams at (see ``GetServerInfo``)."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        info = await pb_grpc.MarketServiceStub(channel).GetServerInfo(pb.GetServerInfoRequest())
+    if not info.market_data_port:
+        return address
+    return f"{address.rsplit(':', 1)[0]}:{info.market_data_port}"
+
+
+def child_pid(pid: int) -> int | None:
+    """The first child process of ``pid`` (the market-data process of a market), if any."""
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        children = f.read().split()
+    return int(children[0]) if children else None
+
+
+async def measure(args, subs: int, market_data: str) -> Run:
+    market = await svc.new_market(market_data)
     helper = None
     try:
+        streams_at = await stream_address(market.address)
+        pid = market.process.pid  # type: ignore[attr-defined]
+        md_pid = child_pid(pid)
         if subs:
             helper = await asyncio.create_subprocess_exec(
                 sys.executable,
                 os.path.abspath(__file__),
-                *("--role", "subscribers", "--address", market.address, "--count", str(subs)),
+                *("--role", "subscribers", "--address", streams_at, "--count", str(subs)),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
             )
@@ -172,10 +204,11 @@ async def measure(args, subs: int) -> Run:
             helper.stdin.write(f"{start} {end}\n".encode())  # type: ignore[union-attr]
             await helper.stdin.drain()  # type: ignore[union-attr]
             await asyncio.sleep(start - time.time())
-        pid = market.process.pid  # type: ignore[attr-defined]
         cpu_before = svc.cpu_seconds(pid)
+        md_before = svc.cpu_seconds(md_pid) if md_pid else 0.0
         unary, latencies = await unary_orders(market.address, args.duration)
         cpu_us = (svc.cpu_seconds(pid) - cpu_before) / len(latencies) * 1e6
+        md_us = (svc.cpu_seconds(md_pid) - md_before) / len(latencies) * 1e6 if md_pid else 0.0
         bulk = await bulk_orders(market.address, args.duration, args.chunk)
         per_sub: list[float] = []
         if helper is not None:
@@ -185,7 +218,7 @@ async def measure(args, subs: int) -> Run:
             helper.stdin.close()  # type: ignore[union-attr]
             await helper.wait()
         await asyncio.to_thread(market.stop)
-    return Run(subs, unary, latencies, bulk, per_sub, cpu_us)
+    return Run(subs, unary, latencies, bulk, per_sub, cpu_us, md_us)
 
 
 def report(rounds: list[list[Run]]) -> bool:
@@ -193,24 +226,27 @@ def report(rounds: list[list[Run]]) -> bool:
     print(f"\nload average: {svc.loadavg()}")
     print(
         f"{'round':>5} {'subs':>5} {'unary/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'bulk/s':>8} {'ratio':>6} {'live upd/s min':>14} {'median':>7} {'srv us/order':>12}"
+        f"{'bulk/s':>8} {'ratio':>6} {'live upd/s min':>14} {'median':>7} {'srv us/order':>12} "
+        f"{'md us/order':>11}"
     )
     ok = True
     for r, runs in enumerate(rounds, 1):
         base = runs[0]
-        for run in runs:
+        for k, run in enumerate(runs):
             live = run.per_sub
             print(
-                f"{r:>5} {run.subs:>5} {run.unary:>8.0f} {run.unary / base.unary:>6.2f} "
+                f"{r:>5} {'base' if k == 0 else run.subs:>5} {run.unary:>8.0f} "
+                f"{run.unary / base.unary:>6.2f} "
                 f"{run.p50_ms:>7.2f} {run.p99_ms:>7.2f} {run.bulk:>8.0f} "
                 f"{run.bulk / base.bulk:>6.2f} "
                 f"{min(live) if live else float('nan'):>14.1f} "
-                f"{statistics.median(live) if live else float('nan'):>7.1f} {run.cpu_us:>12.0f}"
+                f"{statistics.median(live) if live else float('nan'):>7.1f} {run.cpu_us:>12.0f} "
+                f"{run.md_cpu_us:>11.0f}"
             )
     print()
     largest = max(run.subs for run in rounds[0])
-    for subs in sorted({run.subs for run in rounds[0]} - {0}):
-        at = [next(x for x in runs if x.subs == subs) for runs in rounds]
+    for subs in sorted({run.subs for run in rounds[0][1:]} - {0}):
+        at = [next(x for x in runs[1:] if x.subs == subs) for runs in rounds]
         base = [runs[0] for runs in rounds]
         unary = statistics.mean(a.unary / b.unary for a, b in zip(at, base, strict=True))
         bulk = statistics.mean(a.bulk / b.bulk for a, b in zip(at, base, strict=True))
@@ -230,12 +266,16 @@ def report(rounds: list[list[Run]]) -> bool:
 
 
 async def run(args) -> None:
-    print(f"fan-out: subs {args.subs}, {args.rounds} round(s), {args.duration} s per way")
+    print(
+        f"fan-out: subs {args.subs}, market data {args.market_data}, {args.rounds} round(s), "
+        f"{args.duration} s per way"
+    )
     rounds = []
     for r in range(args.rounds):
-        runs = []
+        runs = [await measure(args, 0, "inline")]
+        print(f"  round {r + 1}: base measured", flush=True)
         for subs in args.subs:
-            runs.append(await measure(args, subs))
+            runs.append(await measure(args, subs, args.market_data))
             print(f"  round {r + 1}: {subs} subs measured", flush=True)
         rounds.append(runs)
     sys.exit(0 if report(rounds) else 1)
@@ -248,14 +288,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=3.0, help="seconds of each order-entry way")
     p.add_argument("--chunk", type=int, default=2000, help="orders per submit_many call")
     p.add_argument("--quick", action="store_true", help="one round of 0 and 100 subscribers")
+    p.add_argument(
+        "--market-data",
+        choices=("inline", "process"),
+        default="process",
+        help="where the market serves its streams (see marketsim.launch)",
+    )
     p.add_argument("--role", default="main", help=argparse.SUPPRESS)
     p.add_argument("--address", help=argparse.SUPPRESS)
     p.add_argument("--count", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.quick:
         args.subs, args.rounds, args.duration = [0, 100], 1, 1.5
-    if args.subs[0] != 0:
-        args.subs = [0, *args.subs]  # the baseline of every ratio
     return args
 
 

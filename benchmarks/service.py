@@ -257,9 +257,12 @@ def base_depth() -> list[dict]:
     return orders
 
 
-async def new_market() -> marketsim.Market:
-    """A fresh market in a child process, pre-filled with the base depth."""
-    market = await asyncio.to_thread(marketsim.launch, {SYMBOL: 0.01}, mode="process")
+async def new_market(market_data: str = "inline") -> marketsim.Market:
+    """A fresh market in a child process, pre-filled with the base depth (``market_data``:
+    see ``marketsim.launch``)."""
+    market = await asyncio.to_thread(
+        marketsim.launch, {SYMBOL: 0.01}, mode="process", market_data=market_data
+    )
     async with AsyncMarketClient(market.address, owner="prefill") as client:
         await client.submit_many(SYMBOL, base_depth(), progress=False)
     return market

@@ -1,4 +1,4 @@
-"""Pausing Python's cyclic garbage collector around bulk work on event logs."""
+"""Python's cyclic garbage collector: paused around bulk work, tuned for serving."""
 
 from __future__ import annotations
 
@@ -22,3 +22,20 @@ def gc_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
+
+
+#: Collector thresholds of a server process (see ``tune_for_serving``).
+SERVING_THRESHOLDS = (50_000, 20, 100)
+
+
+def tune_for_serving() -> None:
+    """Tune the collector for a long-running server, once its start-up heap is built.
+
+    Matching allocates several objects per event, nearly all short-lived: with the default
+    thresholds the collector ran ~20% of a server's time, and full collections over a big heap
+    stalled streams for 100+ ms. This keeps the start-up heap out of collections and runs the
+    young generation every ``SERVING_THRESHOLDS[0]`` allocations instead of every 700.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*SERVING_THRESHOLDS)

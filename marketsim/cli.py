@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import getpass
 import os
 import signal
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from marketsim import __version__
+from marketsim._gc import tune_for_serving
 from marketsim.cli_case import add_case_command
 from marketsim.cli_journal import add_journal_command, add_journal_options
 from marketsim.cli_sweep import add_sweep_command
@@ -49,8 +49,6 @@ from marketsim.server.connections import ConnectionLimits
 
 DEFAULT_PORT = 50051
 DEFAULT_ADDRESS = f"127.0.0.1:{DEFAULT_PORT}"
-#: Garbage-collector thresholds of ``marketsim serve`` (see ``_serve``).
-GC_THRESHOLDS = (50_000, 20, 100)
 
 
 #: Exit status of each kind of failure (the first matching class wins).
@@ -148,19 +146,14 @@ async def _serve(args: argparse.Namespace) -> None:
         tls=config.tls,
         connections=config.connections,
         keep_events=False,
+        market_data=args.market_data,
         **durable,
     )
     if server.journal is not None:
         print(f"journal {args.journal}: {server.journal.recovery.summary()}", flush=True)
         for warning in server.journal.recovery.warnings:
             print(f"warning: {warning}", file=sys.stderr, flush=True)
-    # Matching allocates several objects per event, nearly all short-lived: with the default
-    # thresholds the collector ran ~20% of the server's time, and full collections over a big
-    # heap stalled streams for 100+ ms. Keep the start-up heap out of collections and run
-    # the young generation every GC_THRESHOLDS[0] allocations instead of every 700.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    tune_for_serving()
     # Handlers first: whoever reads the ready line may signal us at once.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -397,6 +390,13 @@ def _parser() -> argparse.ArgumentParser:
         "--insecure-open",
         action="store_true",
         help="allow an open market (no participants) on a non-loopback address",
+    )
+    serve.add_argument(
+        "--market-data",
+        choices=("inline", "process"),
+        default="inline",
+        help="process: serve the book, trade and event streams from a second process too, so "
+        "hundreds of subscribers do not slow order entry (clients find it by themselves)",
     )
     add_journal_options(serve)
     serve.set_defaults(

@@ -31,6 +31,7 @@ from marketsim.journal.writer import FsyncPolicy
 from marketsim.server import MarketServer
 from marketsim.server.config import OPEN_BEYOND_LOOPBACK, MarketConfig, is_loopback
 from marketsim.server.connections import ConnectionLimits
+from marketsim.server.feed import MarketDataMode
 from marketsim.server.participants import Roster
 from marketsim.server.tls import TlsConfig
 
@@ -287,6 +288,7 @@ def launch(
     insecure_open: bool = False,
     journal: str | Path | None = None,
     fsync: FsyncPolicy = "batch",
+    market_data: MarketDataMode = "inline",
     startup_timeout: float = 30.0,
 ) -> Market:
     """Start a market and return its handle.
@@ -309,11 +311,17 @@ def launch(
     before it is acknowledged, and launching again on the same directory brings back the same
     market, after a crash too (``symbols`` may then be left out). ``fsync`` is "batch"
     (default), "always" or "off"; see the README's "Durable markets".
+
+    ``market_data="process"`` serves the book, trade and event streams from a second process
+    as well, so that hundreds of subscribers do not slow order entry (clients find it by
+    themselves); see the README's "Many subscribers".
     """
     instruments = None if symbols is None and journal else instruments_from_spec(symbols)
     config = MarketConfig.make(participants, limits, fees, public_leaderboard, tls, connections)
     if journal:
         config = dataclasses.replace(config, journal=Path(journal), fsync=fsync)
+    if market_data != "inline":
+        config = dataclasses.replace(config, market_data=market_data)
     if config.roster is None and not insecure_open and not is_loopback(host):
         raise InvalidCommandError(OPEN_BEYOND_LOOPBACK.format(host=host))
     if mode == "thread":

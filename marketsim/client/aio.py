@@ -111,6 +111,8 @@ class AsyncMarketClient(AsyncCaseMethods, ClientStreams):
         self._instruments: dict[str, Instrument] = {}
         self._channel: grpc.aio.Channel | None = None
         self._stub: pb_grpc.MarketServiceStub | None = None
+        #: The market-data process's address, channel and stub, once used.
+        self._market_data: tuple[str, grpc.aio.Channel, pb_grpc.MarketServiceStub] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -120,15 +122,7 @@ class AsyncMarketClient(AsyncCaseMethods, ClientStreams):
         """The generated stub, on a channel made in (and tied to) the running loop."""
         loop = asyncio.get_running_loop()
         if self._stub is None:
-            options = [("grpc.max_receive_message_length", MAX_RECEIVE_BYTES)]
-            if self.reconnect is not None:
-                options += self.reconnect.channel_options()
-            if self._credentials is None:
-                self._channel = grpc.aio.insecure_channel(self.address, options=options)
-            else:
-                self._channel = grpc.aio.secure_channel(
-                    self.address, self._credentials, options=options
-                )
+            self._channel = self._open_channel(self.address)
             self._stub = pb_grpc.MarketServiceStub(self._channel)
             self._loop = loop
         elif loop is not self._loop:
@@ -137,6 +131,37 @@ class AsyncMarketClient(AsyncCaseMethods, ClientStreams):
                 "create one client per loop"
             )
         return self._stub
+
+    def _open_channel(self, address: str) -> grpc.aio.Channel:
+        options = [("grpc.max_receive_message_length", MAX_RECEIVE_BYTES)]
+        if self.reconnect is not None:
+            options += self.reconnect.channel_options()
+        if self._credentials is None:
+            return grpc.aio.insecure_channel(address, options=options)
+        return grpc.aio.secure_channel(address, self._credentials, options=options)
+
+    async def market_data_stub(self) -> pb_grpc.MarketServiceStub:
+        """The stub for market-data streams: that of the server's market-data process when it
+        has one running (asked anew on each call: it may have been restarted on another port),
+        else the server's own."""
+        stub = self.stub
+        try:
+            info = await stub.GetServerInfo(
+                pb.GetServerInfoRequest(), metadata=self._metadata, timeout=self.timeout
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() != grpc.StatusCode.UNIMPLEMENTED:  # a server older than the RPC
+                raise
+            info = pb.ServerInfo()
+        if not info.market_data_port:
+            return stub
+        address = f"{self.address.rsplit(':', 1)[0]}:{info.market_data_port}"
+        if self._market_data is None or self._market_data[0] != address:
+            if self._market_data is not None:
+                await self._market_data[1].close()
+            channel = self._open_channel(address)
+            self._market_data = (address, channel, pb_grpc.MarketServiceStub(channel))
+        return self._market_data[2]
 
     async def _unary(self, method: str, request: Any) -> Any:
         try:
@@ -153,6 +178,9 @@ class AsyncMarketClient(AsyncCaseMethods, ClientStreams):
     async def close(self) -> None:
         """Close the channel (streams in progress end with an error)."""
         self._closes += 1
+        if self._market_data is not None:
+            await self._market_data[1].close()
+            self._market_data = None
         if self._channel is not None:
             await self._channel.close()
             self._channel = self._stub = None

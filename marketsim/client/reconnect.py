@@ -99,7 +99,7 @@ class Reconnect:
 
 
 async def follow(
-    open_call: Callable[[int | None], Any],
+    open_call: Callable[[int | None], Awaitable[Any]],
     resume_from: Callable[[], int | None],
     policy: Reconnect | None,
     stream: str,
@@ -110,7 +110,7 @@ async def follow(
 ) -> AsyncIterator[Any]:
     """The messages of a server stream, across reconnections.
 
-    ``open_call(from_seq)`` opens the stream (``from_seq`` None: a fresh subscription) and
+    ``await open_call(from_seq)`` opens the stream (``from_seq`` None: a fresh subscription) and
     ``resume_from()`` says where the caller is; ``call`` is an already open first call, if
     any. After a gap, once the fresh subscription is confirmed and before its first message,
     ``on_gap()`` lets the caller resynchronise. Without a ``policy`` the first break raises
@@ -121,9 +121,9 @@ async def follow(
     delay = policy.initial_delay if policy else 0.0
     while True:
         from_seq = None if fresh or symbol is None else resume_from()
-        if call is None:
-            call = open_call(from_seq)
         try:
+            if call is None:
+                call = await open_call(from_seq)
             await call.initial_metadata()  # the server sends headers once subscribed
             if lost_at is not None and not call.done():
                 gap = gap or symbol is None
@@ -143,7 +143,8 @@ async def follow(
                 raise exception_for(code, error.details() or "") from None
             reason = f"{code.name}: {(error.details() or '')[:80]}"
         finally:
-            call.cancel()
+            if call is not None:
+                call.cancel()
             call = None
         now = time.monotonic()
         if lost_at is None:

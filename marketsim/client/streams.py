@@ -36,6 +36,7 @@ class ClientStreams:
     _closes: int
     _metadata: tuple[tuple[str, str], ...]
     stub: pb_grpc.MarketServiceStub
+    market_data_stub: Callable[[], Awaitable[pb_grpc.MarketServiceStub]]
     book: Callable[..., Awaitable[BookSnapshot]]
     instrument: Callable[[str], Awaitable[Instrument]]
 
@@ -47,17 +48,19 @@ class ClientStreams:
         resume_from: Any,
         **options: Any,
     ) -> AsyncIterator[Any]:
-        """``reconnect.follow`` over ``method`` of this client's stub: ``request_for(from_seq)``
-        builds the request. Streams stop reconnecting once the client is closed."""
+        """``reconnect.follow`` over ``method`` of the market-data stub (each reconnection asks
+        the server anew where its market data is served): ``request_for(from_seq)`` builds the
+        request. Streams stop reconnecting once the client is closed."""
         closes = self._closes
 
-        def open_call(from_seq: int | None) -> Any:
+        async def open_call(from_seq: int | None) -> Any:
             if self._closes != closes:
                 raise MarketUnavailableError("the client was closed")
             request = request_for(from_seq)
             if from_seq is not None:
                 request.from_seq = from_seq
-            return getattr(self.stub, method)(request, metadata=self._metadata)
+            stub = await self.market_data_stub()
+            return getattr(stub, method)(request, metadata=self._metadata)
 
         name = method.removeprefix("Stream").lower()
         return follow(open_call, resume_from, self.reconnect, name, symbol, **options)
@@ -146,11 +149,12 @@ class ClientStreams:
         ``Recorder.gaps``).
         """
         instrument = await self.instrument(symbol)
-        call = self.stub.StreamEvents(
-            pb.StreamEventsRequest(symbol=symbol), metadata=self._metadata
-        )
+        stub = await self.market_data_stub()
+        call = stub.StreamEvents(pb.StreamEventsRequest(symbol=symbol), metadata=self._metadata)
         try:
-            # The server sends headers once subscribed: a snapshot taken after that is covered.
+            # The server sends headers once subscribed: a snapshot taken after that is covered
+            # (a market-data process lags the market: the snapshot, from the market, is never
+            # older than the stream, and the events it already holds are skipped by seq).
             await asyncio.wait_for(call.initial_metadata(), self.timeout)
             start = await self.book(symbol, depth=0)
         except BaseException:

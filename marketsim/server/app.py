@@ -18,6 +18,7 @@ from marketsim.server.auth import AuthInterceptor, Gate
 from marketsim.server.connections import ConnectionLimits
 from marketsim.server.decoding import MalformedRequestInterceptor
 from marketsim.server.durability import DEFAULT_SNAPSHOT_EVERY, Journal, open_journal
+from marketsim.server.feed import MARKET_DATA_MODES, MarketDataMode, MarketDataProcess
 from marketsim.server.hub import DEFAULT_QUEUE_SIZE, Hub
 from marketsim.server.participants import Roster
 from marketsim.server.sequencer import Sequencer
@@ -39,6 +40,10 @@ class MarketServer:
     themselves); ``fees`` maps symbols to maker/taker fees; ``tls`` serves over TLS, with
     client certificates required when it names a client CA. ``connections`` bounds how long a
     silent or idle peer may hold a connection (see ``ConnectionLimits``).
+    ``market_data="process"`` serves the market data (book, trade and event streams) from a
+    second process as well, a replica that follows the market's sequenced commands, so that
+    fan-out to many subscribers runs on another core than order entry (see
+    ``marketsim.server.feed``); clients find it through ``GetServerInfo``.
 
     Create it anywhere, but ``start`` and ``stop`` it on the event loop that will serve it:
     grpc.aio objects belong to the loop they were built on, so the server is built in
@@ -59,6 +64,7 @@ class MarketServer:
         fsync: FsyncPolicy = "batch",
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
         keep_events: bool = True,
+        market_data: MarketDataMode = "inline",
     ) -> None:
         exchange = (
             instruments
@@ -85,6 +91,11 @@ class MarketServer:
         self.hub = Hub(queue_size)
         self.gate = Gate(roster, public_leaderboard=public_leaderboard)
         self.service = MarketService(sequencer, self.hub, gate=self.gate, journal=self.journal)
+        if market_data not in MARKET_DATA_MODES:
+            raise ValueError(
+                f"market_data must be one of {MARKET_DATA_MODES}, got {market_data!r:.40}"
+            )
+        self.market_data_mode = market_data
         self.tls = tls
         self.connections = connections or ConnectionLimits()
         self.address: str | None = None
@@ -95,35 +106,18 @@ class MarketServer:
         """Bind ``host:port`` (port 0 picks a free one), start serving, return the address."""
         if self._server is not None:
             raise RuntimeError("this MarketServer was already started; create a new one")
-        server = grpc.aio.server(
-            interceptors=[AuthInterceptor(self.gate), MalformedRequestInterceptor()],
-            options=[
-                # Off: with SO_REUSEPORT two servers could silently share one port.
-                ("grpc.so_reuseport", 0),
-                ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
-                *self.connections.grpc_options(),
-            ],
+        server, self._health, bound = await start_grpc_server(
+            self.service, self.gate, self.tls, self.connections, host, port
         )
-        _add_service(self.service, server)
-        self._health = health.aio.HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
-        reflection.enable_server_reflection(
-            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-        )
-        if self.tls is None:
-            bound = server.add_insecure_port(f"{host}:{port}")
-        else:
-            bound = server.add_secure_port(f"{host}:{port}", self.tls.server_credentials())
-        if bound == 0:
-            raise OSError(f"could not bind {host}:{port}")
-        await server.start()
         if self.journal is not None:
             self.journal.start()
-        serving = health_pb2.HealthCheckResponse.SERVING
-        await self._health.set("", serving)
-        await self._health.set(SERVICE_NAME, serving)
         self._server = server
         self.address = f"{host}:{bound}"
+        if self.market_data_mode == "process":
+            self.service.market_data = MarketDataProcess(
+                self.service.sequencer, self.gate, self.tls, self.connections, host, self.journal
+            )
+            await self.service.market_data.start()
         return self.address
 
     async def stop(self, grace: float | None = 1.0) -> None:
@@ -132,6 +126,8 @@ class MarketServer:
         New calls are refused at once; clients see UNAVAILABLE afterwards. A journal is
         synced and closed (also when the server was never started).
         """
+        if self.service.market_data is not None:
+            await self.service.market_data.stop()
         if self._server is not None:
             if self._health is not None:
                 await self._health.enter_graceful_shutdown()
@@ -144,6 +140,45 @@ class MarketServer:
         """Wait until the server has stopped."""
         if self._server is not None:
             await self._server.wait_for_termination()
+
+
+async def start_grpc_server(
+    service: pb_grpc.MarketServiceServicer,
+    gate: Gate,
+    tls: TlsConfig | None,
+    connections: ConnectionLimits,
+    host: str,
+    port: int,
+) -> tuple[grpc.aio.Server, health.aio.HealthServicer, int]:
+    """Serve ``service`` on ``host:port`` (port 0 picks a free one) behind the auth and
+    malformed-request interceptors, with health checking and reflection; return the started
+    server, its health servicer and the port it bound."""
+    server = grpc.aio.server(
+        interceptors=[AuthInterceptor(gate), MalformedRequestInterceptor()],
+        options=[
+            # Off: with SO_REUSEPORT two servers could silently share one port.
+            ("grpc.so_reuseport", 0),
+            ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
+            *connections.grpc_options(),
+        ],
+    )
+    _add_service(service, server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    if tls is None:
+        bound = server.add_insecure_port(f"{host}:{port}")
+    else:
+        bound = server.add_secure_port(f"{host}:{port}", tls.server_credentials())
+    if bound == 0:
+        raise OSError(f"could not bind {host}:{port}")
+    await server.start()
+    serving = health_pb2.HealthCheckResponse.SERVING
+    await health_servicer.set("", serving)
+    await health_servicer.set(SERVICE_NAME, serving)
+    return server, health_servicer, bound
 
 
 def _check_fees_listed(fees: Mapping[str, object] | None, exchange: Exchange) -> None:
@@ -165,7 +200,7 @@ _BYTE_STREAMS = {
 }
 
 
-def _add_service(service: MarketService, server: grpc.aio.Server) -> None:
+def _add_service(service: pb_grpc.MarketServiceServicer, server: grpc.aio.Server) -> None:
     """``add_MarketServiceServicer_to_server``, except that the streams may yield bytes."""
 
     class Capture:  # stands in for the server to collect the generated handlers

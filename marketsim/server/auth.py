@@ -49,6 +49,7 @@ METHOD_ROLES: Final = {
     "StreamBook": VIEWER,
     "StreamTrades": VIEWER,
     "StreamEvents": VIEWER,
+    "GetServerInfo": VIEWER,
     "WhoAmI": VIEWER,
     "GetAccount": VIEWER,
     "ListOrders": VIEWER,

@@ -279,6 +279,11 @@ class CaseRpcs:
             # The case's bots, tenders and settlement change the market outside the journal,
             # so a recovered market would miss them.
             raise InvalidCommandError("a trading case cannot run on a journaled market yet")
+        if self.market_data is not None:  # type: ignore[attr-defined]
+            # Nor would a market-data process, which follows the sequencer's records, see them.
+            raise InvalidCommandError(
+                "a trading case cannot run on a market with a market-data process yet"
+            )
         students = {p.name: p.role for p in roster if p.role == TRADER}
         host = CaseHost(
             self,

@@ -12,6 +12,7 @@ from marketsim.core.ledger import Fees
 from marketsim.errors import InvalidCommandError
 from marketsim.journal.writer import FsyncPolicy
 from marketsim.server.connections import ConnectionLimits
+from marketsim.server.feed import MarketDataMode
 from marketsim.server.participants import Roster
 from marketsim.server.tls import TlsConfig
 
@@ -46,6 +47,8 @@ class MarketConfig:
     #: A journal directory makes the market durable (see ``MarketServer``).
     journal: Path | None = None
     fsync: FsyncPolicy = "batch"
+    #: "process": serve market data from a replica process as well (see ``MarketServer``).
+    market_data: MarketDataMode = "inline"
 
     @classmethod
     def make(
@@ -91,6 +94,8 @@ class MarketConfig:
         }
         if self.journal is not None:
             options.update(journal=self.journal, fsync=self.fsync)
+        if self.market_data != "inline":
+            options["market_data"] = self.market_data
         return options
 
     def serve_arguments(self, folder: Path) -> list[str]:
@@ -107,6 +112,8 @@ class MarketConfig:
             arguments.append("--public-leaderboard")
         if self.journal is not None:
             arguments += ["--journal", str(self.journal), "--fsync", self.fsync]
+        if self.market_data != "inline":
+            arguments += ["--market-data", self.market_data]
         limits = self.connections
         arguments += [
             "--keepalive",

@@ -20,6 +20,7 @@ fast with a thousand subscribers (see docs/durability-and-fanout.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
@@ -32,6 +33,7 @@ from marketsim.errors import InvalidCommandError, StreamGapError, UnknownSymbolE
 from marketsim.server import encoding
 from marketsim.server.aborts import abort
 from marketsim.server.hub import Hub, Published, Subscription
+from marketsim.server.participants import Participant
 from marketsim.wire import codec
 from marketsim.wire.v1 import market_pb2 as pb
 
@@ -52,12 +54,17 @@ def no_history(symbol: str, from_seq: int) -> None:
 
 class MarketDataStreams:
     """Handlers of GetBook, StreamBook, StreamTrades and StreamEvents (mixed into
-    ``MarketService``, which provides ``exchange``, ``hub``, ``history`` and ``caller``)."""
+    ``MarketService`` and the market-data process's ``MarketDataService``, which provide
+    ``exchange``, ``hub``, ``history`` and ``caller``)."""
 
     exchange: Exchange
     hub: Hub
     history: History
     book_update_budget: float = BOOK_UPDATE_BUDGET
+    #: Seconds a stream resuming from a seq the book has not reached waits for it: a
+    #: market-data process follows its market a moment behind (0: do not wait).
+    catch_up_wait: float = 0.0
+    caller: Callable[[grpc.aio.ServicerContext], Participant]
 
     def book_pause(self, symbol: str, max_updates_per_second: int) -> float:
         """Least seconds between two messages of a book subscriber of ``symbol``: its own cap,
@@ -80,6 +87,10 @@ class MarketDataStreams:
         the return, so a caller that subscribes (or notes the book's seq) right after the
         ``await`` misses nothing published meanwhile and gets nothing twice.
         """
+        if from_seq > book.seq and self.catch_up_wait:
+            with contextlib.suppress(TimeoutError):
+                news = self.hub.news(book.symbol, from_seq - 1, self.hub.closings)
+                await asyncio.wait_for(news, self.catch_up_wait)
         if from_seq == book.seq:
             return []
         if from_seq > book.seq:  # e.g. a server restarted without its journal
@@ -160,7 +171,7 @@ class MarketDataStreams:
         concatenate on the wire).
         """
         try:
-            admin = self.caller(context).may("admin")  # type: ignore[attr-defined]
+            admin = self.caller(context).may("admin")
         except Exception as error:
             await abort(context, error)
         name, encode = encodings[0] if admin else encodings[1]

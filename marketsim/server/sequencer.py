@@ -6,6 +6,9 @@ acknowledgement is filled in. Recovery feeds the journal's records through the s
 (without writing them again), which is why a recovered market is the market that crashed:
 same books, seqs, order ids, accounts and idempotency keys.
 
+A ``feed`` (the market-data process, see ``marketsim.server.feed``) receives every record
+too, once it is journaled, and replays it on a replica of the market.
+
 The checks that depend on the moment or on configuration (the rate limit, the risk limits)
 happen before, in the service and gateway; the risk decision is journaled with the command,
 so replay does not depend on limits that may have changed since.
@@ -14,7 +17,7 @@ so replay does not depend on limits that may have changed since.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Protocol
 
 from marketsim.core import Exchange, OrderBook, OrderResult, SetPhase
 from marketsim.core.commands import Command, SubmitOrder
@@ -32,6 +35,12 @@ IDEMPOTENCY_MEMORY = 100_000
 IDEMPOTENCY_BYTES = 64 * 1024 * 1024
 
 
+class RecordFeed(Protocol):
+    """Where the sequencer also sends every record: it must never block nor raise."""
+
+    def send(self, record: bytes) -> None: ...
+
+
 class Sequencer:
     """Applies accepted commands to ``exchange`` and ``ledger``, journaling each first."""
 
@@ -41,6 +50,8 @@ class Sequencer:
         self.exchange = exchange
         self.ledger = ledger
         self.journal = journal
+        #: Where records also go once journaled (None: nowhere).
+        self.feed: RecordFeed | None = None
         #: Records applied so far (journaled or replayed): a position in the journal.
         self.records = 0
         self._acks_by_client_id: OrderedDict[tuple[str, str], pb.OrderAck] = OrderedDict()
@@ -68,11 +79,7 @@ class Sequencer:
         (state untouched) or ``JournalUnavailableError`` (nothing applied).
         """
         book = self.exchange[request.symbol]
-        if self.journal is not None:
-            self.journal.append(
-                records.encode(ts_event, command.owner or "", request, risk_reason or "")
-            )
-        self.records += 1
+        self._log(ts_event, command.owner or "", request, risk_reason or "")
         if risk_reason:
             events: list[Event] = []
             if ack is not None:
@@ -106,9 +113,7 @@ class Sequencer:
         """Journal and apply a phase change; the uncross it may run is booked by the ledger."""
         book = self.exchange[request.symbol]
         command = SetPhase(request.phase[:40])  # type: ignore[arg-type]
-        if self.journal is not None:
-            self.journal.append(records.encode(ts_event, "", request))
-        self.records += 1
+        self._log(ts_event, "", request)
         events = book.apply(command, ts_event)
         self.ledger.apply(book.symbol, events)
         return book, events
@@ -119,12 +124,21 @@ class Sequencer:
         fees = codec.fees_from_proto(request)
         if instrument.symbol in self.exchange:
             self.exchange.add_instrument(instrument)  # raises DuplicateSymbolError
-        if self.journal is not None:
-            self.journal.append(records.encode(0, "", request))
-        self.records += 1
+        self._log(0, "", request)
         book = self.exchange.add_instrument(instrument)
         self.ledger.add_instrument(instrument, fees)
         return book
+
+    def _log(self, ts_event: int, owner: str, request: Any, risk_reason: str = "") -> None:
+        """Journal a command's record (raises ``JournalUnavailableError`` if it cannot be
+        written: then nothing is applied), hand it to the feed, and count it."""
+        if self.journal is not None or self.feed is not None:
+            record = records.encode(ts_event, owner, request, risk_reason)
+            if self.journal is not None:
+                self.journal.append(record)
+            if self.feed is not None:
+                self.feed.send(record)
+        self.records += 1
 
     # -- recovery -----------------------------------------------------------------------------
 

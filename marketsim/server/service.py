@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 import grpc
 
@@ -31,6 +32,9 @@ from marketsim.server.sequencer import Sequencer
 from marketsim.wire import codec
 from marketsim.wire.v1 import market_pb2 as pb
 from marketsim.wire.v1 import market_pb2_grpc as pb_grpc
+
+if TYPE_CHECKING:
+    from marketsim.server.feed import MarketDataProcess
 
 #: Most commands one OrderEntry request may carry.
 MAX_COMMANDS_PER_REQUEST = 10_000
@@ -71,6 +75,8 @@ class MarketService(CaseRpcs, MarketDataStreams, pb_grpc.MarketServiceServicer):
         self.gateway = Gateway(self.ledger)
         self._clock = clock
         self.journal = journal
+        #: The market-data process serving the streams as well, if the server runs one.
+        self.market_data: MarketDataProcess | None = None
 
     def caller(self, context: grpc.aio.ServicerContext) -> Participant:
         """The participant a call acts for (the ``AuthInterceptor`` has already let it in)."""
@@ -93,6 +99,10 @@ class MarketService(CaseRpcs, MarketDataStreams, pb_grpc.MarketServiceServicer):
         except Exception as error:
             await _abort(context, error)
         return self._instrument_proto(book)
+
+    async def GetServerInfo(self, request, context):
+        port = self.market_data.port if self.market_data is not None else 0
+        return pb.ServerInfo(market_data_port=port)
 
     # -- order entry ------------------------------------------------------------------------
 

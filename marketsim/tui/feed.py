@@ -98,7 +98,8 @@ class MarketFeed:
                 state.switch(listed[0].symbol)
             symbol = state.symbol
             instrument = await client.instrument(symbol)
-            call = client.stub.StreamEvents(
+            stub = await client.market_data_stub()
+            call = stub.StreamEvents(
                 pb.StreamEventsRequest(symbol=symbol),
                 metadata=client._metadata,  # the owner (and credentials) of every call
             )

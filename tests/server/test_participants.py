@@ -48,6 +48,7 @@ REQUESTS = {
     "StreamBook": (pb.StreamBookRequest(symbol="ACME"), "viewer"),
     "StreamTrades": (pb.StreamTradesRequest(symbol="ACME"), "viewer"),
     "StreamEvents": (pb.StreamEventsRequest(symbol="ACME"), "viewer"),
+    "GetServerInfo": (pb.GetServerInfoRequest(), "viewer"),
     "WhoAmI": (pb.WhoAmIRequest(), "viewer"),
     "GetAccount": (pb.GetAccountRequest(symbol="ACME"), "viewer"),
     "ListOrders": (pb.ListOrdersRequest(), "viewer"),

@@ -57,6 +57,7 @@ def test_market_service_offers_the_documented_methods_with_their_streaming_shape
         "StreamBook": server_stream,
         "StreamTrades": server_stream,
         "StreamEvents": server_stream,
+        "GetServerInfo": unary,
         "SetPhase": unary,
         "RunCase": unary,
         "ControlCase": unary,

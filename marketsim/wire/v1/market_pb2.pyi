@@ -555,6 +555,16 @@ class EventBatch(_message.Message):
     events: _containers.RepeatedCompositeFieldContainer[Event]
     def __init__(self, symbol: _Optional[str] = ..., events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ...) -> None: ...
 
+class GetServerInfoRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ServerInfo(_message.Message):
+    __slots__ = ("market_data_port",)
+    MARKET_DATA_PORT_FIELD_NUMBER: _ClassVar[int]
+    market_data_port: int
+    def __init__(self, market_data_port: _Optional[int] = ...) -> None: ...
+
 class WhoAmIRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -104,6 +104,11 @@ class MarketServiceStub:
                 request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.StreamEventsRequest.SerializeToString,
                 response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.EventBatch.FromString,
                 _registered_method=True)
+        self.GetServerInfo = channel.unary_unary(
+                '/marketsim.wire.v1.MarketService/GetServerInfo',
+                request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetServerInfoRequest.SerializeToString,
+                response_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.ServerInfo.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/marketsim.wire.v1.MarketService/WhoAmI',
                 request_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.WhoAmIRequest.SerializeToString,
@@ -261,6 +266,13 @@ class MarketServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetServerInfo(self, request, context):
+        """Where this market serves its market data (see ServerInfo).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """---- participants and accounts
         Who the caller is: participant name and role.
@@ -404,6 +416,11 @@ def add_MarketServiceServicer_to_server(servicer, server):
                     servicer.StreamEvents,
                     request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.StreamEventsRequest.FromString,
                     response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.EventBatch.SerializeToString,
+            ),
+            'GetServerInfo': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetServerInfo,
+                    request_deserializer=marketsim_dot_wire_dot_v1_dot_market__pb2.GetServerInfoRequest.FromString,
+                    response_serializer=marketsim_dot_wire_dot_v1_dot_market__pb2.ServerInfo.SerializeToString,
             ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
@@ -756,6 +773,33 @@ class MarketService:
             '/marketsim.wire.v1.MarketService/StreamEvents',
             marketsim_dot_wire_dot_v1_dot_market__pb2.StreamEventsRequest.SerializeToString,
             marketsim_dot_wire_dot_v1_dot_market__pb2.EventBatch.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetServerInfo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/marketsim.wire.v1.MarketService/GetServerInfo',
+            marketsim_dot_wire_dot_v1_dot_market__pb2.GetServerInfoRequest.SerializeToString,
+            marketsim_dot_wire_dot_v1_dot_market__pb2.ServerInfo.FromString,
             options,
             channel_credentials,
             insecure,
