@@ -193,10 +193,11 @@ async def test_a_new_replica_resumes_old_streams_from_the_journal(
     assert codec.events_from_proto(batch.events) == expected
 
 
-def test_launch_serves_market_data_from_a_process_for_a_process_market():
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_launch_serves_market_data_from_a_process(mode):
     import marketsim
 
-    market = marketsim.launch({"ACME": 0.01}, mode="process", market_data="process")
+    market = marketsim.launch({"ACME": 0.01}, mode=mode, market_data="process")
     try:
         with grpc.insecure_channel(market.address) as channel:
             info = pb_grpc.MarketServiceStub(channel).GetServerInfo(pb.GetServerInfoRequest())
