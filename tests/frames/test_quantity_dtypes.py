@@ -6,12 +6,15 @@ fractional-lot quantities happen to be whole, keeps the same dtypes.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 from test_frame_schemas import BUILDERS
 
 from marketsim.core import Instrument, OrderBook
+from marketsim.core.events import BookDelta
 from marketsim.core.ledger import Ledger
 from marketsim.errors import InvalidCommandError
 from marketsim.frames import (
@@ -19,6 +22,7 @@ from marketsim.frames import (
     accounts_frame,
     book_frame,
     depth_frame,
+    events_frame,
     frame_schema,
     orders_frame,
     trades_frame,
@@ -161,3 +165,15 @@ def test_a_quantity_beyond_int64_is_an_overflow_error_not_a_wrapped_number():
 
     with pytest.raises(OverflowError, match="exceeds int64"):
         book_frame(book)
+
+
+def test_quantities_beyond_float_precision_stay_exact():
+    # 2**53 + 1 lots cannot be told from 2**53 as a float64; the integer column keeps it.
+    book = OrderBook("ACME", tick_size=0.01)
+    book.submit("buy", 10**12, 99.99)
+    huge = 2**53 + 1
+    delta = next(event for event in book.events if type(event) is BookDelta)
+
+    frame = events_frame([replace(delta, qty_lots=huge)], book.instrument)
+
+    assert frame["qty"].tolist() == [huge]
