@@ -18,6 +18,7 @@ Needs, besides the browser test's own requirements, the Node packages of ``vscod
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -126,7 +127,8 @@ def test_clicks_in_the_playground_change_the_book(server: Lab) -> None:
             assert not [line for line in log if "failed" in line.lower()], log
         except (Exception, pytest.fail.Exception) as error:
             shot = server.shot("playground-failure.png")
-            page.screenshot(path=str(shot))
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(shot))
             raise AssertionError(
                 f"{error}\nscreenshot: {shot}\nconsole: {console[-30:]}\n"
                 f"server log:\n{server.log_tail(30)}"

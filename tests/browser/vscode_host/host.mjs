@@ -88,5 +88,5 @@ export function start({ activate, kernelId, token, outputs }) {
     });
   }
 
-  window.marketsimHost = { run, log, kernel };
+  window.marketsimHost = { run, log };
 }
