@@ -1,6 +1,7 @@
 # Two entry points on a fresh machine with Python 3.11+: `make demo` and `make test`.
 # Each creates .venv on first use and reinstalls when pyproject.toml changes. `make test` also
-# installs the Node packages of tests/interop when node and npm exist (else that test skips).
+# installs the Node packages of tests/interop and tests/browser/vscode_host when node and npm
+# exist (else the tests that need them skip).
 
 PYTHON ?= python3
 # The browser test drives Debian's chromium at this path (it is skipped without it).
@@ -10,11 +11,13 @@ VENV := .venv
 ENGINE_SOURCE := $(wildcard marketsim/core/_cengine.pyx marketsim/core/*.pxi)
 BIN := $(VENV)/bin
 INTEROP := tests/interop
+# The page that shows widgets with VS Code's widget manager (tests/browser).
+VSCODE_HOST := tests/browser/vscode_host
 
-# The interop test's Node packages, reinstalled when package-lock.json changes; nothing
-# without node and npm.
+# The Node packages of the interop test and of the VS Code widget page, reinstalled when their
+# package files change; nothing without node and npm.
 ifneq ($(and $(shell command -v node 2>/dev/null),$(shell command -v npm 2>/dev/null)),)
-NODE_MODULES := $(INTEROP)/node_modules/.installed
+NODE_MODULES := $(INTEROP)/node_modules/.installed $(VSCODE_HOST)/node_modules/.installed
 endif
 
 .PHONY: demo test lint benchmarks clean chromium-note
@@ -60,5 +63,12 @@ $(INTEROP)/node_modules/.installed: $(INTEROP)/package-lock.json
 	npm ci --prefix $(INTEROP) --no-audit --no-fund
 	touch $@
 
+# npm ci, then VS Code's widget manager bundle, fetched alone (see fetch-widget-manager.mjs).
+$(VSCODE_HOST)/node_modules/.installed: $(VSCODE_HOST)/package.json $(VSCODE_HOST)/package-lock.json \
+		$(VSCODE_HOST)/fetch-widget-manager.mjs
+	npm ci --prefix $(VSCODE_HOST) --no-audit --no-fund
+	cd $(VSCODE_HOST) && node fetch-widget-manager.mjs
+	touch $@
+
 clean:
-	rm -rf $(VENV) build .pytest_cache .hypothesis $(INTEROP)/node_modules
+	rm -rf $(VENV) build .pytest_cache .hypothesis $(INTEROP)/node_modules $(VSCODE_HOST)/node_modules

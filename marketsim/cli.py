@@ -204,7 +204,7 @@ def _account(args: argparse.Namespace) -> None:
         if args.symbol is None:
             frame = client.account()
         else:
-            frame = accounts_frame([client.account(args.symbol)])
+            frame = accounts_frame([client.account(args.symbol)], client.instrument(args.symbol))
         print(frame.to_string(index=False))
 
 

@@ -27,6 +27,9 @@ class PostMortem:
     - ``trades``: seconds, symbol, price, qty, buyer, seller, value (at that moment);
     - ``value``: seconds, symbol, value;
     - ``counterparties``: quantity bought (rows: buyers) from each seller (columns).
+
+    Quantities (position, qty, counterparties) are int64 when every instrument's lot is
+    whole, float64 otherwise, as in ``marketsim.frames``.
     """
 
     heat: int
@@ -122,12 +125,16 @@ def post_mortem(heat: Heat, *, every_seconds: float = 1.0) -> PostMortem:
                 pnl_rows.append(
                     (sample * to_seconds, name, symbol, account.position, account.total_pnl)
                 )
+    # Quantities are integers when every lot is whole, as in marketsim.frames.
+    quantity = "int64" if all(i.whole_lots for i in instruments) else "float64"
     trades = pd.DataFrame(
         trade_rows, columns=["seconds", "symbol", "price", "qty", "buyer", "seller", "value"]
+    ).astype({"qty": quantity})
+    counterparties = (
+        pd.crosstab(trades["buyer"], trades["seller"], values=trades["qty"], aggfunc="sum")
+        .fillna(0)
+        .astype(quantity)
     )
-    counterparties = pd.crosstab(
-        trades["buyer"], trades["seller"], values=trades["qty"], aggfunc="sum"
-    ).fillna(0.0)
     value = pd.DataFrame(
         [
             (ts * to_seconds, symbol, heat.exchange[symbol].instrument.ticks_to_price(ticks))
@@ -136,7 +143,9 @@ def post_mortem(heat: Heat, *, every_seconds: float = 1.0) -> PostMortem:
         ],
         columns=["seconds", "symbol", "value"],
     )
-    pnl = pd.DataFrame(pnl_rows, columns=["seconds", "participant", "symbol", "position", "pnl"])
+    pnl = pd.DataFrame(
+        pnl_rows, columns=["seconds", "participant", "symbol", "position", "pnl"]
+    ).astype({"position": quantity})
     return PostMortem(heat.number, pnl, trades, value, counterparties)
 
 

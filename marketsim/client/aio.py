@@ -359,7 +359,12 @@ class AsyncMarketClient(AsyncCaseMethods, ClientStreams):
             return accounts[0]
         from marketsim.frames import accounts_frame
 
-        return accounts_frame(accounts)
+        return accounts_frame(accounts, await self._instruments_of(symbol))
+
+    async def _instruments_of(self, symbol: str | None) -> list[Instrument]:
+        """The instruments a frame about ``symbol``, or about every symbol, may cover: their
+        lot sizes decide its quantity dtype, whichever rows arrive."""
+        return [await self.instrument(symbol)] if symbol else await self.instruments()
 
     async def _account(self, message: pb.Account) -> Account:
         return codec.account_from_proto(message, await self.instrument(message.symbol))
@@ -384,7 +389,7 @@ class AsyncMarketClient(AsyncCaseMethods, ClientStreams):
             )
         from marketsim.frames import orders_frame
 
-        return orders_frame(rows)
+        return orders_frame(rows, await self._instruments_of(symbol))
 
     async def leaderboard(self, symbol: str | None = None) -> pd.DataFrame:
         """Every participant ranked by total P&L, in one instrument or summed over all
@@ -397,7 +402,7 @@ class AsyncMarketClient(AsyncCaseMethods, ClientStreams):
         ]
         from marketsim.frames import leaderboard_frame
 
-        return leaderboard_frame(entries)
+        return leaderboard_frame(entries, await self._instruments_of(symbol))
 
     async def stream_private(self) -> AsyncIterator[PrivateUpdate]:
         """Your own activity as it happens: for each command that touched one of your orders,

@@ -149,6 +149,12 @@ class Instrument:
         """Number of decimals needed to print any price on this instrument's grid."""
         return self._price_decimals
 
+    @property
+    def whole_lots(self) -> bool:
+        """True when a lot is a whole number of units (1 share, 100 shares), so every
+        quantity is an integer; False for a fractional lot (0.001 of a coin)."""
+        return self.lot_size == self.lot_size.to_integral_value()
+
     def price_to_ticks(self, price: object, field_name: str = "price") -> int:
         """Convert a price to integer ticks; raise ``InvalidCommandError`` if off the grid."""
         return self._whole_steps(price, field_name, self.tick_size, "tick", MAX_PRICE_TICKS)

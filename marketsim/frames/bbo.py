@@ -18,7 +18,7 @@ from marketsim.core.events import BookDelta, Event
 from marketsim.core.types import BookSide, Instrument
 from marketsim.frames.books import BookLike
 from marketsim.frames.events import instrument_of
-from marketsim.frames.schema import BBO, frame_from_rows
+from marketsim.frames.schema import frame_from_rows, frame_schema
 from marketsim.frames.units import Units
 
 Quote = tuple[int, int] | tuple[None, None]  # (price_ticks, qty_lots) of a side's best level
@@ -97,16 +97,18 @@ def bbo_frame(
     ``instrument`` defaults to the one ``events`` (an ``EventLog``) or ``start`` carries.
     A row is written when a batch ends with a different best price or quantity on either side.
 
-    Columns (NaN where a side of the book is empty):
+    Columns (NaN, or ``<NA>`` in an ``Int64`` column, where a side of the book is empty):
 
     - ``ts_event`` (datetime64[ns, UTC]) and ``seq`` (int64): the batch's last delta
-    - ``bid_price``, ``bid_qty``, ``ask_price``, ``ask_qty`` (float64): best levels
+    - ``bid_price``, ``ask_price`` (float64) and ``bid_qty``, ``ask_qty`` (Int64 for a whole
+      lot, float64 for a fractional one): best levels
     - ``mid`` (float64): (bid_price + ask_price) / 2
     - ``spread`` (float64): ask_price - bid_price
     """
     if instrument is None and start is not None:
         instrument = start.instrument
-    units = Units.of(instrument_of(events, instrument))
+    instrument = instrument_of(events, instrument)
+    units = Units.of(instrument)
 
     def to_columns(ts_event, seq, bid_ticks, bid_lots, ask_ticks, ask_lots):
         bid = np.asarray(bid_ticks, dtype=np.float64)  # None -> NaN
@@ -115,11 +117,12 @@ def bbo_frame(
             "ts_event": ts_event,
             "seq": seq,
             "bid_price": units.price(bid),
-            "bid_qty": units.qty(bid_lots),
+            "bid_qty": units.qty.quantities(bid_lots),
             "ask_price": units.price(ask),
-            "ask_qty": units.qty(ask_lots),
+            "ask_qty": units.qty.quantities(ask_lots),
             "mid": units.price((bid + ask) / 2),
             "spread": units.price(ask - bid),
         }
 
-    return frame_from_rows(BBO, _top_of_book_changes(events, start), to_columns)
+    schema = frame_schema("bbo", instrument)
+    return frame_from_rows(schema, _top_of_book_changes(events, start), to_columns)

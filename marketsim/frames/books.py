@@ -13,7 +13,7 @@ import pandas as pd
 
 from marketsim.core.types import BOOK_SIDES, BookSide, Instrument
 from marketsim.errors import InvalidCommandError
-from marketsim.frames.schema import BOOK, DEPTH, frame_from_rows
+from marketsim.frames.schema import frame_from_rows, frame_schema, schema_for_lots
 from marketsim.frames.units import Units
 
 #: The columns ``depth_frame`` reads from a frame.
@@ -44,11 +44,13 @@ def book_frame(book: BookLike, depth: int | None = None) -> pd.DataFrame:
     - ``side`` (category: bid, ask)
     - ``level`` (int64): 0 for the best price of the side, 1 for the next, ...
     - ``price`` (float64) and ``price_ticks`` (int64): the level's price, also in ticks
-    - ``qty`` (float64): total open quantity at the level
+    - ``qty`` (int64 for a whole lot, float64 for a fractional one): total open quantity at
+      the level
     - ``order_count`` (int64): number of orders resting at the level
 
-    Quantities are ``float64`` in every frame: the schema does not depend on the lot size
-    (0.001 for a coin, 1 for a share) and whole numbers are exact up to 2**53.
+    Quantity columns follow the instrument's lot size in every frame, never the values: a
+    share (lot 1 or 100) gives integers, printed ``8`` rather than ``8.0``; a coin (lot
+    0.001) gives floats. See ``marketsim.frames.schema``.
     """
     units = Units.of(book.instrument)
     ts_event, seq = book.ts_event, book.seq
@@ -66,11 +68,11 @@ def book_frame(book: BookLike, depth: int | None = None) -> pd.DataFrame:
             "level": level,
             "price": units.price(price_ticks),
             "price_ticks": price_ticks,
-            "qty": units.qty(qty_lots),
+            "qty": units.qty.quantities(qty_lots),
             "order_count": order_count,
         }
 
-    return frame_from_rows(BOOK, rows, to_columns)
+    return frame_from_rows(frame_schema("book", book.instrument), rows, to_columns)
 
 
 def depth_frame(source: BookLike | pd.DataFrame, depth: int | None = None) -> pd.DataFrame:
@@ -83,20 +85,24 @@ def depth_frame(source: BookLike | pd.DataFrame, depth: int | None = None) -> pd
 
     - ``side`` (category: bid, ask)
     - ``price`` (float64)
-    - ``qty`` (float64): quantity at this price
-    - ``cum_qty`` (float64): quantity at this price or better: what a market order must take
-      to trade through this price
+    - ``qty``: quantity at this price
+    - ``cum_qty``: quantity at this price or better: what a market order must take to trade
+      through this price
+
+    (``qty`` and ``cum_qty`` are int64 for a whole lot, float64 for a fractional one: from a
+    frame, as its ``qty`` column is integer or not.)
     - ``cum_notional`` (float64): the sum of price * qty at this price or better
     """
     if not isinstance(source, pd.DataFrame):
         source = book_frame(source, depth)
+    whole_lots = "qty" in source.columns and pd.api.types.is_integer_dtype(source["qty"])
     missing = [column for column in _DEPTH_INPUT if column not in source.columns]
     if missing:
         raise InvalidCommandError(
             f"depth_frame needs columns {list(_DEPTH_INPUT)}; the frame lacks {missing}"
         )
     sides = [_cumulated(source, side, depth) for side in BOOK_SIDES]
-    return pd.concat(sides, ignore_index=True).astype(DEPTH)
+    return pd.concat(sides, ignore_index=True).astype(schema_for_lots("depth", whole_lots))
 
 
 def _cumulated(book: pd.DataFrame, side: BookSide, depth: int | None) -> pd.DataFrame:

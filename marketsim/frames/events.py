@@ -34,7 +34,7 @@ from marketsim.core.events import (
 )
 from marketsim.core.types import Instrument
 from marketsim.errors import InvalidCommandError
-from marketsim.frames.schema import DELTAS, EVENTS, TRADES, frame_from_rows, typed_frame
+from marketsim.frames.schema import frame_from_rows, frame_schema, typed_frame
 from marketsim.frames.units import Units
 
 #: The order side of the orders resting on each side of the book.
@@ -65,23 +65,24 @@ def trades_frame(events: Iterable[Event], instrument: Instrument | None = None) 
     - ``ts_event`` (datetime64[ns, UTC]) and ``seq`` (int64)
     - ``trade_id`` (int64)
     - ``price`` (float64) and ``price_ticks`` (int64): always the resting (maker) order's price
-    - ``qty`` (float64)
+    - ``qty`` (int64 for a whole lot, float64 for a fractional one)
     - ``aggressor_side`` (category: buy, sell): the side of the incoming order that traded
     - ``maker_order_id``, ``taker_order_id`` (int64)
     - ``maker_owner``, ``taker_owner`` (str)
     """
-    units = Units.of(instrument_of(events, instrument))
+    instrument = instrument_of(events, instrument)
+    units = Units.of(instrument)
     attribute = partial(_attribute, [event for event in events if type(event) is Trade])
     price_ticks = np.fromiter(attribute("price_ticks"), np.int64)
     return typed_frame(
-        TRADES,
+        frame_schema("trades", instrument),
         {
             "ts_event": attribute("ts_event"),
             "seq": attribute("seq"),
             "trade_id": attribute("trade_id"),
             "price": units.price(price_ticks),
             "price_ticks": price_ticks,
-            "qty": units.qty(np.fromiter(attribute("qty_lots"), np.int64)),
+            "qty": units.qty.quantities(np.fromiter(attribute("qty_lots"), np.int64)),
             "aggressor_side": attribute("aggressor_side"),
             "maker_order_id": attribute("maker_order_id"),
             "taker_order_id": attribute("taker_order_id"),
@@ -99,15 +100,17 @@ def deltas_frame(events: Iterable[Event], instrument: Instrument | None = None) 
     - ``action`` (category: add, update, delete): a new level, a changed one, an emptied one
     - ``side`` (category: bid, ask)
     - ``price`` (float64) and ``price_ticks`` (int64)
-    - ``qty`` (float64): the level's new total quantity (0 after a delete)
+    - ``qty`` (int64 for a whole lot, float64 for a fractional one): the level's new total
+      quantity (0 after a delete)
     - ``last`` (bool): True on the last delta of a command's batch; a book with every delta
       applied up to such a row is consistent
     """
-    units = Units.of(instrument_of(events, instrument))
+    instrument = instrument_of(events, instrument)
+    units = Units.of(instrument)
     attribute = partial(_attribute, [event for event in events if type(event) is BookDelta])
     price_ticks = np.fromiter(attribute("price_ticks"), np.int64)
     return typed_frame(
-        DELTAS,
+        frame_schema("deltas", instrument),
         {
             "ts_event": attribute("ts_event"),
             "seq": attribute("seq"),
@@ -115,7 +118,7 @@ def deltas_frame(events: Iterable[Event], instrument: Instrument | None = None) 
             "side": attribute("side"),
             "price": units.price(price_ticks),
             "price_ticks": price_ticks,
-            "qty": units.qty(np.fromiter(attribute("qty_lots"), np.int64)),
+            "qty": units.qty.quantities(np.fromiter(attribute("qty_lots"), np.int64)),
             "last": attribute("last"),
         },
     )
@@ -138,11 +141,11 @@ def events_frame(events: Iterable[Event], instrument: Instrument | None = None) 
     - ``order_type`` (category: limit, market): on accepted and rejected orders only
     - ``price`` (float64): the order's limit price (NaN for market orders), the trade price,
       the replaced order's new price, or the level's price
-    - ``qty`` (float64): the order's quantity, the traded, cancelled or new quantity, or the
-      level's new total
-    - ``leaves_qty`` (float64): the order's open quantity after the event: the full quantity
-      when accepted, less each trade, 0 once rejected or cancelled; NaN for deltas and for a
-      trade whose order was accepted before the log began
+    - ``qty`` (Int64 for a whole lot, float64 for a fractional one): the order's quantity,
+      the traded, cancelled or new quantity, or the level's new total
+    - ``leaves_qty`` (same dtype as ``qty``): the order's open quantity after the event: the
+      full quantity when accepted, less each trade, 0 once rejected or cancelled; missing for
+      deltas and for a trade whose order was accepted before the log began
     - ``reason`` (str): why an order was rejected or cancelled (a stable code such as
       "no_liquidity" or "user"); for a phase change, the new phase
     - ``stop_price`` (float64): a stop order's stop price (accepted, rejected, replaced and
@@ -152,7 +155,8 @@ def events_frame(events: Iterable[Event], instrument: Instrument | None = None) 
     iceberg's refill row has the new slice as ``qty``; an uncross row has the auction price
     and the matched quantity.
     """
-    units = Units.of(instrument_of(events, instrument))
+    instrument = instrument_of(events, instrument)
+    units = Units.of(instrument)
 
     def to_columns(
         ts, seq, kind, order_id, owner, side, order_type, ticks, lots, leaves, reason, stop_ticks
@@ -166,13 +170,13 @@ def events_frame(events: Iterable[Event], instrument: Instrument | None = None) 
             "side": side,
             "order_type": order_type,
             "price": units.price(ticks),
-            "qty": units.qty(lots),
-            "leaves_qty": units.qty(leaves),
+            "qty": units.qty.quantities(lots),
+            "leaves_qty": units.qty.quantities(leaves),
             "reason": reason,
             "stop_price": units.price(stop_ticks),
         }
 
-    return frame_from_rows(EVENTS, _event_rows(events), to_columns)
+    return frame_from_rows(frame_schema("events", instrument), _event_rows(events), to_columns)
 
 
 def _event_rows(events: Iterable[Event]) -> Iterator[tuple[Any, ...]]:

@@ -5,8 +5,13 @@ Every frame has a fixed column order and fixed dtypes, whatever its input (``SCH
 - timestamps are ``datetime64[ns, UTC]``, converted from integer nanoseconds with ``unit="ns"``;
 - enumerations (sides, actions, event types) are categoricals with fixed categories, so two
   frames always concatenate and compare cleanly even when a category does not occur;
-- prices and quantities are ``float64`` in the instrument's units (see ``units``); integer
+- prices and money are ``float64`` in the instrument's units (see ``units``); integer
   identifiers are ``int64``, or nullable ``Int64`` only where a value may be missing;
+- quantities follow the lot size, never the values that arrive (``Quantity``): ``int64`` when
+  every lot is a whole number of units (1 share, 100 shares), so a level shows ``8`` and not
+  ``8.0``, and ``float64`` when a lot is fractional (0.001 of a coin); a quantity that may be
+  missing (the BBO of an empty side) is nullable ``Int64`` for whole lots, NaN-able ``float64``
+  otherwise. ``SCHEMAS`` gives the whole-lot dtypes, ``frame_schema(name, instrument)`` either;
 - text (owners, reasons) is pandas' ``str`` dtype, ``NaN`` where missing.
 
 Builders hand ``typed_frame`` whole columns: read straight from event objects of one type,
@@ -17,15 +22,19 @@ DataFrame one by one: that runs at thousands of rows per second, typed columns a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
 from itertools import islice
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from marketsim.core.events import EVENT_TYPE_NAMES
+from marketsim.core.types import Instrument, quoted
 
-Schema = Mapping[str, Any]  # column -> numpy or pandas dtype
+Schema = Mapping[str, Any]  # column -> numpy or pandas dtype (or a ``Quantity``)
 
 TIMESTAMP = pd.DatetimeTZDtype("ns", "UTC")
 INT = np.dtype("int64")
@@ -39,6 +48,23 @@ ORDER_TYPE = pd.CategoricalDtype(["limit", "market"])
 DELTA_ACTION = pd.CategoricalDtype(["add", "update", "delete"])
 EVENT_TYPE = pd.CategoricalDtype(list(EVENT_TYPE_NAMES.values()))
 
+
+@dataclass(frozen=True)
+class Quantity:
+    """A quantity column, whose dtype depends on the lot size (see the module docstring)."""
+
+    nullable: bool = False
+
+    def dtype(self, whole_lots: bool) -> Any:
+        """``int64`` (``Int64`` if nullable) for whole lots, else ``float64``."""
+        if not whole_lots:
+            return FLOAT
+        return NULLABLE_INT if self.nullable else INT
+
+
+QTY = Quantity()
+MAYBE_QTY = Quantity(nullable=True)
+
 BOOK: Schema = {
     "ts_event": TIMESTAMP,
     "seq": INT,
@@ -46,23 +72,23 @@ BOOK: Schema = {
     "level": INT,
     "price": FLOAT,
     "price_ticks": INT,
-    "qty": FLOAT,
+    "qty": QTY,
     "order_count": INT,
 }
 DEPTH: Schema = {
     "side": BOOK_SIDE,
     "price": FLOAT,
-    "qty": FLOAT,
-    "cum_qty": FLOAT,
+    "qty": QTY,
+    "cum_qty": QTY,
     "cum_notional": FLOAT,
 }
 BBO: Schema = {
     "ts_event": TIMESTAMP,
     "seq": INT,
     "bid_price": FLOAT,
-    "bid_qty": FLOAT,
+    "bid_qty": MAYBE_QTY,
     "ask_price": FLOAT,
-    "ask_qty": FLOAT,
+    "ask_qty": MAYBE_QTY,
     "mid": FLOAT,
     "spread": FLOAT,
 }
@@ -72,7 +98,7 @@ TRADES: Schema = {
     "trade_id": INT,
     "price": FLOAT,
     "price_ticks": INT,
-    "qty": FLOAT,
+    "qty": QTY,
     "aggressor_side": SIDE,
     "maker_order_id": INT,
     "taker_order_id": INT,
@@ -88,8 +114,8 @@ EVENTS: Schema = {
     "side": SIDE,
     "order_type": ORDER_TYPE,
     "price": FLOAT,
-    "qty": FLOAT,
-    "leaves_qty": FLOAT,
+    "qty": MAYBE_QTY,
+    "leaves_qty": MAYBE_QTY,
     "reason": TEXT,
     "stop_price": FLOAT,
 }
@@ -100,21 +126,21 @@ DELTAS: Schema = {
     "side": BOOK_SIDE,
     "price": FLOAT,
     "price_ticks": INT,
-    "qty": FLOAT,
+    "qty": QTY,
     "last": BOOL,
 }
 
 ACCOUNTS: Schema = {
     "owner": TEXT,
     "symbol": TEXT,
-    "position": FLOAT,
+    "position": QTY,
     "avg_price": FLOAT,
     "cash": FLOAT,
     "realized_pnl": FLOAT,
     "unrealized_pnl": FLOAT,
     "total_pnl": FLOAT,
     "fees": FLOAT,
-    "traded_qty": FLOAT,
+    "traded_qty": QTY,
     "open_orders": INT,
     "mark": FLOAT,
 }
@@ -123,8 +149,8 @@ ORDERS: Schema = {
     "order_id": INT,
     "side": SIDE,
     "price": FLOAT,
-    "qty": FLOAT,
-    "filled_qty": FLOAT,
+    "qty": QTY,
+    "filled_qty": QTY,
     "queue_position": INT,
     "orders_at_level": INT,
 }
@@ -136,13 +162,13 @@ LEADERBOARD: Schema = {
     "realized_pnl": FLOAT,
     "unrealized_pnl": FLOAT,
     "fees": FLOAT,
-    "position": FLOAT,
-    "traded_qty": FLOAT,
+    "position": QTY,
+    "traded_qty": QTY,
     "open_orders": INT,
 }
 
-#: Frame name -> {column: dtype}, in column order.
-SCHEMAS: dict[str, Schema] = {
+#: Frame name -> {column: dtype or Quantity}, in column order.
+_DECLARED: dict[str, Schema] = {
     "book": BOOK,
     "depth": DEPTH,
     "bbo": BBO,
@@ -154,6 +180,42 @@ SCHEMAS: dict[str, Schema] = {
     "leaderboard": LEADERBOARD,
 }
 
+
+def has_whole_lots(instruments: Instrument | Iterable[Instrument] | None) -> bool:
+    """True when every lot of ``instruments`` is a whole number of units (or none is given)."""
+    if instruments is None:
+        return True
+    if isinstance(instruments, Instrument):
+        instruments = (instruments,)
+    return all(instrument.whole_lots for instrument in instruments)
+
+
+@cache
+def schema_for_lots(name: str, whole_lots: bool) -> Schema:
+    """The columns and dtypes of frame ``name`` when lots are whole, or fractional."""
+    return MappingProxyType(
+        {
+            column: dtype.dtype(whole_lots) if isinstance(dtype, Quantity) else dtype
+            for column, dtype in _DECLARED[name].items()
+        }
+    )
+
+
+def frame_schema(name: str, instruments: Instrument | Iterable[Instrument] | None = None) -> Schema:
+    """The columns and dtypes of frame ``name`` for ``instruments``.
+
+    The quantity columns are integers when every instrument's lot is whole (or when
+    ``instruments`` is None), ``float64`` otherwise; all other columns never change.
+    """
+    if name not in _DECLARED:
+        raise KeyError(f"no frame {quoted(name)}; the frames are {sorted(_DECLARED)}")
+    return schema_for_lots(name, has_whole_lots(instruments))
+
+
+#: Frame name -> {column: dtype}, in column order, for whole lots (shares, contracts): the
+#: dtypes of every frame of such instruments; ``frame_schema`` covers any lot.
+SCHEMAS: dict[str, Schema] = {name: frame_schema(name) for name in _DECLARED}
+
 #: Rows converted per chunk: large enough to amortise pandas' overhead, small enough that the
 #: tuple buffer stays a fraction of the events it was read from.
 CHUNK_ROWS = 100_000
@@ -163,7 +225,7 @@ def _typed_column(values: Iterable[Any], dtype: Any) -> Any:
     """``values`` as an array of ``dtype``.
 
     ``values`` is any iterable of Python values (None means missing in categorical, ``str``
-    and ``Int64`` columns), or a numpy array for the numeric columns computed with numpy.
+    and ``Int64`` columns), or an array for the numeric columns computed with numpy.
     """
     if isinstance(dtype, pd.DatetimeTZDtype):
         return pd.to_datetime(np.fromiter(values, np.int64), unit="ns", utc=True)
@@ -174,8 +236,10 @@ def _typed_column(values: Iterable[Any], dtype: Any) -> Any:
         codes = np.fromiter(map(code_of.__getitem__, values), np.int8)
         return pd.Categorical.from_codes(codes, dtype=dtype)
     if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        if isinstance(values, np.ndarray | pd.api.extensions.ExtensionArray):
+            return pd.array(values, dtype=dtype)
         return pd.array(list(values), dtype=dtype)
-    if isinstance(values, np.ndarray):
+    if isinstance(values, np.ndarray | pd.api.extensions.ExtensionArray):
         return values.astype(dtype, copy=False)
     return np.fromiter(values, dtype)
 

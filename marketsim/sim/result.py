@@ -143,7 +143,9 @@ def agent_summary(
     """The per-agent table of ``SimulationResult.summary``."""
     import pandas as pd
 
-    tick, lot = float(instrument.tick_size), float(instrument.lot_size)
+    tick = float(instrument.tick_size)
+    # Quantities are integers for a whole lot, as in the frames of marketsim.frames.
+    lot = int(instrument.lot_size) if instrument.whole_lots else float(instrument.lot_size)
     rows = []
     for agent in agents:
         state = states[agent.name]
@@ -165,7 +167,9 @@ def agent_summary(
                 pnl,
             )
         )
-    return pd.DataFrame.from_records(rows, columns=SUMMARY_COLUMNS).set_index("name")
+    quantity = "int64" if instrument.whole_lots else "float64"
+    frame = pd.DataFrame.from_records(rows, columns=SUMMARY_COLUMNS)
+    return frame.astype({"traded_qty": quantity, "position": quantity}).set_index("name")
 
 
 SUMMARY_COLUMNS = [

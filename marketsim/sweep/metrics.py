@@ -56,7 +56,10 @@ def run_metrics(result: SimulationResult) -> dict[str, int | float]:
     times = bbo["ts_event"].astype("int64").to_numpy()
     weights = np.diff(np.append(times, result.end_ns)).astype(np.float64)
     quoted = bbo["spread"].notna().to_numpy()
-    depth = (bbo["bid_qty"].to_numpy() + bbo["ask_qty"].to_numpy()) / 2
+    # Best quantities are nullable integers for whole lots: <NA> (one side empty) becomes NaN.
+    bid_qty = bbo["bid_qty"].to_numpy(np.float64, na_value=np.nan)
+    ask_qty = bbo["ask_qty"].to_numpy(np.float64, na_value=np.nan)
+    depth = (bid_qty + ask_qty) / 2
     signs = np.where(trades["aggressor_side"].to_numpy() == "buy", 1.0, -1.0)
     metrics: dict[str, int | float] = {
         "events": len(result.events),

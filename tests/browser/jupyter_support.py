@@ -85,7 +85,8 @@ JUPYTERLAB = Frontend(
 NOTEBOOK7 = Frontend("Notebook 7", "notebook", "/notebooks/{path}", "-notebook7")
 
 
-def _requirements(frontend: Frontend) -> None:
+def skip_without_requirements(frontend: Frontend) -> None:
+    """Skip the test unless chromium, ``frontend``'s server module and playwright are here."""
     if not CHROMIUM.exists():
         pytest.skip(
             f"the browser test needs Debian's chromium at {CHROMIUM} (apt install chromium)"
@@ -164,7 +165,15 @@ def jupyter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Lab]:
     """A Jupyter server (JupyterLab or Notebook 7) of this environment, serving a copy of
     notebooks/ with its own config, data, runtime and settings dirs; shut down after."""
     frontend: Frontend = request.param
-    _requirements(frontend)
+    skip_without_requirements(frontend)
+    with serve(frontend, tmp_path) as lab:
+        yield lab
+
+
+@contextlib.contextmanager
+def serve(frontend: Frontend, tmp_path: Path) -> Iterator[Lab]:
+    """Run the server of ``frontend`` as the ``jupyter`` fixture describes, until the end of
+    the ``with`` block."""
     root = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", root)
     kernel_dir = tmp_path / "data" / "kernels" / "python3"

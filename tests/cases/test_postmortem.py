@@ -38,7 +38,10 @@ def test_trades_carry_the_value_and_counterparties_add_up(session):
         "seller",
         "value",
     ]
-    assert pm.counterparties.to_numpy().sum() == pytest.approx(pm.trades.qty.sum())
+    assert pm.counterparties.to_numpy().sum() == pm.trades.qty.sum()
+    # Whole lots: every quantity is an integer column, whatever trades happened.
+    assert pm.trades.qty.dtype == pm.pnl.position.dtype == "int64"
+    assert (pm.counterparties.dtypes == "int64").all()
     # The informed trader keeps prices near the value.
     assert (pm.trades.price - pm.trades.value).abs().mean() < 0.10
     assert pm.value.seconds.is_monotonic_increasing

@@ -229,6 +229,10 @@ def test_sample_frames_have_the_declared_schemas():
     trades = result.trades()
     assert trades.dtypes.to_dict() == dict(SCHEMAS["trades"])
     assert len(trades) == result.stats.executions
+    # Shares are whole: every quantity column reads as integers, the book's own frames too.
+    assert result.offbook_trades()["qty"].dtype == np.int64
+    assert result.window_changes()["qty"].dtype == np.int64
+    assert trades["qty"].dtype == np.int64
     assert (trades["taker_order_id"] == 0).all()
 
 

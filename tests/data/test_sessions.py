@@ -48,7 +48,8 @@ def assert_same_frames(session: Session, source) -> None:
         "events": session.events_frame(),
     }
     for name, frame in loaded.items():
-        assert frame.dtypes.to_dict() == dict(SCHEMAS[name]), name
+        schema = frames.frame_schema(name, source.instrument)
+        assert frame.dtypes.to_dict() == dict(schema), name
         assert_frames_equal(frame, expected[name])
     assert_frames_equal(session.book_frame(), frames.book_frame(source.book))
 

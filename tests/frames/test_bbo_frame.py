@@ -15,7 +15,7 @@ from marketsim.frames import bbo_frame
 
 def quotes(frame: pd.DataFrame) -> list[tuple]:
     return [
-        tuple(None if math.isnan(value) else value for value in row)
+        tuple(None if pd.isna(value) else value for value in row)
         for row in frame[
             ["bid_price", "bid_qty", "ask_price", "ask_qty", "mid", "spread"]
         ].itertuples(index=False, name=None)

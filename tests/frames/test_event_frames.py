@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import pytest
 
@@ -109,7 +107,7 @@ def test_trade_leaves_are_missing_when_the_log_starts_after_the_order_was_accept
 
     frame = events_frame(events, book.instrument)
 
-    assert math.isnan(frame.loc[frame["type"] == "trade", "leaves_qty"].iloc[0])
+    assert pd.isna(frame.loc[frame["type"] == "trade", "leaves_qty"].iloc[0])
 
 
 @pytest.mark.parametrize("builder", [events_frame, trades_frame, deltas_frame])

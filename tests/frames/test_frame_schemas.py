@@ -34,8 +34,8 @@ def open_orders_of(book: OrderBook) -> list[dict]:
             "order_id": order.order_id,
             "side": order.side,
             "price": book.instrument.ticks_to_price(order.price_ticks),
-            "qty": order.qty_lots,
-            "filled_qty": order.filled_lots,
+            "qty": book.instrument.lots_to_qty(order.qty_lots),
+            "filled_qty": book.instrument.lots_to_qty(order.filled_lots),
             "queue_position": 1,
             "orders_at_level": 1,
         }
@@ -50,10 +50,11 @@ BUILDERS = {
     "trades": lambda book: trades_frame(book.events),
     "events": lambda book: events_frame(book.events),
     "deltas": lambda book: deltas_frame(book.events),
-    "accounts": lambda book: accounts_frame(accounts_of(book)),
-    "orders": lambda book: orders_frame(open_orders_of(book)),
+    "accounts": lambda book: accounts_frame(accounts_of(book), book.instrument),
+    "orders": lambda book: orders_frame(open_orders_of(book), book.instrument),
     "leaderboard": lambda book: leaderboard_frame(
-        (account.owner, "trader", [account]) for account in accounts_of(book)
+        ((account.owner, "trader", [account]) for account in accounts_of(book)),
+        book.instrument,
     ),
 }
 

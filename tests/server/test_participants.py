@@ -307,6 +307,12 @@ async def test_accounts_orders_and_leaderboard_report_what_happened(classroom):
     orders = await within(alice.orders())
     assert list(orders["order_id"]) == [1, 2] and list(orders["qty"]) == [6.0, 5.0]
     assert list(orders["queue_position"]) == [1, 1] and list(orders["filled_qty"]) == [4.0, 0.0]
+    # Quantities are integers while every listed lot is whole, whatever the orders are in.
+    assert orders["qty"].dtype == frame["position"].dtype == "int64"
+    await within(prof.add_instrument("COIN", "0.01", lot_size="0.001"))
+    assert (await within(alice.orders()))["qty"].dtype == "float64"
+    assert (await within(alice.orders("ACME")))["qty"].dtype == "int64"
+    assert (await within(bob.account()))["position"].dtype == "float64"
 
     board = await within(prof.leaderboard("ACME"))
     assert list(board["participant"]) == ["alice", "prof", "screen", "bob"]

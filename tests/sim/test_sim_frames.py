@@ -44,3 +44,14 @@ def test_frame_times_are_the_simulated_clock(result):
 
     assert trades["ts_event"].min().value > 0
     assert trades["ts_event"].max().value <= result.end_ns
+
+
+@pytest.mark.parametrize(("lot_size", "dtype"), [("1", "int64"), ("0.5", "float64")])
+def test_summary_quantities_follow_the_lot_size(lot_size, dtype):
+    agents = [sim.ZeroIntelligence(), sim.NoiseTrader()]
+    result = sim.run(agents, "ACME", duration=30, seed=5, lot_size=lot_size, progress=False)
+
+    summary = result.summary()
+
+    assert str(summary["traded_qty"].dtype) == str(summary["position"].dtype) == dtype
+    assert dict(result.trades().dtypes) == dict(frames.frame_schema("trades", result.instrument))

@@ -90,7 +90,7 @@ class ReplayResult:
         Columns: ``ts_event`` datetime64[ns, UTC], ``row`` int64 (message row), ``seq`` int64
         (engine seq before the print), ``kind`` category{hidden, cross, unmatched} (unmatched: a
         type-4 execution of an order the replay could not find), ``order_id`` int64, ``price``
-        float64 (dollars, exact to 1/10,000), ``qty`` float64, ``aggressor_side``
+        float64 (dollars, exact to 1/10,000), ``qty`` int64 (shares), ``aggressor_side``
         category{buy, sell} (opposite of the message's direction).
         """
         columns = ["ts_event", "row", "seq", "kind", "order_id", "price", "qty", "aggressor_side"]
@@ -99,7 +99,7 @@ class ReplayResult:
         frame["ts_event"] = pd.to_datetime(np.asarray(rows[0], dtype="int64"), unit="ns", utc=True)
         for name in ("row", "seq", "order_id"):
             frame[name] = np.asarray(rows[columns.index(name)], dtype="int64")
-        frame["qty"] = np.asarray(rows[6], dtype="float64")
+        frame["qty"] = np.asarray(rows[6], dtype="int64")
         frame["price"] = np.asarray(rows[5], dtype="int64") / PRICE_SCALE
         frame["kind"] = pd.Categorical(rows[3], categories=["hidden", "cross", "unmatched"])
         frame["aggressor_side"] = pd.Categorical(rows[7], categories=["buy", "sell"])
@@ -110,7 +110,7 @@ class ReplayResult:
 
         Columns: ``row`` int64, ``action`` category{seed, reveal, drop, resync_drop,
         resync_add, drop_crossed}, ``side`` category{bid, ask}, ``price`` float64, ``price_ticks``
-        int64, ``qty`` float64, ``seq`` int64 (engine seq after the change).
+        int64, ``qty`` int64 (shares), ``seq`` int64 (engine seq after the change).
         """
         actions = ["seed", "reveal", "drop", "resync_drop", "resync_add", "drop_crossed"]
         rows = list(zip(*self._window, strict=True)) if self._window else [()] * 6
@@ -122,7 +122,7 @@ class ReplayResult:
                 "side": pd.Categorical(rows[2], categories=["bid", "ask"]),
                 "price": np.round(ticks * float(self.instrument.tick_size), 4),
                 "price_ticks": ticks,
-                "qty": np.asarray(rows[4], dtype="float64"),
+                "qty": np.asarray(rows[4], dtype="int64"),
                 "seq": np.asarray(rows[5], dtype="int64"),
             }
         )
