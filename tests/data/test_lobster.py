@@ -252,6 +252,53 @@ def test_a_wrong_orderbook_row_is_a_mismatch_and_the_replay_resynchronises():
     assert {"resync_drop", "resync_add"} <= set(changes["action"])
 
 
+@pytest.mark.parametrize("column", ["ask_price_2", "bid_size_2", "ask_size_1", "bid_price_1"])
+def test_every_corrupted_level_of_an_exact_row_is_a_mismatch_of_that_row(column):
+    orderbook = lobster.read_orderbook(SAMPLE_ORDERBOOK)
+    row, _, _ = _rows_matched_exactly_and_by_revealing(orderbook)
+    tampered = orderbook.copy()
+    tampered.loc[row, column] += 100 if "price" in column else 3
+    stats = lobster.replay(SAMPLE_MESSAGES, tampered, progress=False).stats
+    assert stats.mismatch_rows[0] == row
+    assert stats.mismatches <= 2  # the wrong row, and the row that puts it right
+
+
+@pytest.mark.parametrize("field", ["price", "size"])
+def test_a_corrupted_row_is_a_mismatch_even_where_the_other_side_reveals_a_level(field):
+    orderbook = lobster.read_orderbook(SAMPLE_ORDERBOOK)
+    _, row, revealed_side = _rows_matched_exactly_and_by_revealing(orderbook)
+    other = "bid" if revealed_side == "ask" else "ask"
+    tampered = orderbook.copy()
+    tampered.loc[row, f"{other}_{field}_1"] += 100 if field == "price" else 3
+    stats = lobster.replay(SAMPLE_MESSAGES, tampered, progress=False).stats
+    assert stats.mismatch_rows[0] == row
+
+
+def test_a_dummy_level_above_a_real_one_is_a_mismatch_not_a_match():
+    orderbook = lobster.read_orderbook(SAMPLE_ORDERBOOK)
+    row, _, _ = _rows_matched_exactly_and_by_revealing(orderbook)
+    tampered = orderbook.copy()
+    tampered.loc[row, ["ask_price_1", "ask_size_1"]] = [lobster.ASK_DUMMY, 0]
+    stats = lobster.replay(SAMPLE_MESSAGES, tampered, progress=False).stats
+    assert stats.mismatch_rows[0] == row
+
+
+def _rows_matched_exactly_and_by_revealing(orderbook: pd.DataFrame) -> tuple[int, int, str]:
+    """A row of the sample showing two levels a side that the clean replay matched exactly,
+    and a row at which it revealed levels of one side only (with that side)."""
+    changes = lobster.replay(SAMPLE_MESSAGES, orderbook, progress=False).window_changes()
+    reveals = changes[(changes["action"] == "reveal") & (changes["row"] > 0)]
+    sides = reveals.groupby("row")["side"].agg(lambda s: set(s.astype(str)))
+    one_side = sides[sides.map(len) == 1]
+    full = orderbook.index[
+        (orderbook["ask_price_2"] != lobster.ASK_DUMMY)
+        & (orderbook["bid_price_2"] != lobster.BID_DUMMY)
+    ]
+    exact = [row for row in full if row > 10 and row not in sides.index]
+    assert exact and len(one_side)
+    return exact[len(exact) // 2], int(one_side.index[0]), next(iter(one_side.iloc[0]))
+
+
 def test_sample_messages_alone_replay_with_unknown_orders_counted():
     result = lobster.replay(SAMPLE_MESSAGES, progress=False)
     assert result.stats.rows_compared == 0 and result.stats.match_rate is None
