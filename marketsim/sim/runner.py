@@ -160,7 +160,7 @@ def run(
         (agent, agent.name, agent.act, agent.next_wakeup, view, rng, states[agent.name])
         for agent, view, rng in zip(agents, views, rngs, strict=True)
     ]
-    apply = book.apply
+    apply, record = book.engine.apply, book.record
     heapreplace, heappop = heapq.heapreplace, heapq.heappop
     done = 0
     last_ns = start_ns
@@ -173,7 +173,7 @@ def run(
                 if now > end_ns:
                     break
                 if auction_end_ns is not None and now >= auction_end_ns:
-                    route(apply(SetPhase("continuous"), auction_end_ns), states, market)
+                    route(book.apply(SetPhase("continuous"), auction_end_ns), states, market)
                     auction_end_ns = None
                 agent, name, act, next_wakeup, view, rng, state = slots[index]
                 view.now = now
@@ -196,6 +196,7 @@ def run(
                         except UnknownOrderError:
                             state.stale += 1
                             continue
+                        record(events, now)
                         route(events, states, market)
                 following = next_wakeup(view, rng, now)
                 if following is None:
