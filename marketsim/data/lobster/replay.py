@@ -221,9 +221,15 @@ class _Replayer(VisibleWindow):
                 for level in list(opposite.iter_levels()):
                     if price >= level.price_ticks if buying else price <= level.price_ticks:
                         self.drop_level(level.side, level.price_ticks, "drop_crossed")
-        self.book.apply(
-            SubmitOrder("buy" if buying else "sell", size, price, "GTC", False, OWNER, order_id),
-            self.ts,
+        ts = self.ts
+        self.record(
+            self.apply(
+                SubmitOrder(
+                    "buy" if buying else "sell", size, price, "GTC", False, OWNER, order_id
+                ),
+                ts,
+            ),
+            ts,
         )
 
     def _reduce(self, kind: int, order_id: int, size: int, price: int, side: str, raw: int) -> None:
@@ -257,7 +263,8 @@ class _Replayer(VisibleWindow):
             command = CancelOrder(order.order_id)
         else:
             command = ReplaceOrder(order.order_id, qty_lots=open_qty - qty)
-        self.book.apply(command, self.ts)
+        ts = self.ts
+        self.record(self.apply(command, ts), ts)
 
     def _count_execution(self, order: RestingOrder) -> None:
         stats = self.stats

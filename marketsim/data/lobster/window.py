@@ -37,6 +37,8 @@ class VisibleWindow:
     def __init__(self, book: OrderBook, divisor: int, levels: int | None) -> None:
         self.book = book
         self.state = book.engine.book  # read-only access to the engine's orders and levels
+        # Commands go to the engine directly and its events to the book's log (OrderBook.record).
+        self.apply, self.record = book.engine.apply, book.record
         self.divisor = divisor
         self.levels = levels
         self.stats = ReplayStats(levels=levels)
@@ -186,7 +188,9 @@ class VisibleWindow:
         """Rest anonymous volume at one price (post-only: it never trades on arrival)."""
         order_id = next(self.anon_ids)
         command = SubmitOrder(ORDER_SIDE[side], qty, price, "GTC", True, owner, order_id)  # type: ignore[arg-type]
-        events: list[Event] = self.book.apply(command, self.ts)
+        ts = self.ts
+        events: list[Event] = self.apply(command, ts)
+        self.record(events, ts)
         if isinstance(events[0], OrderRejected):  # post-only: it would have crossed
             self.stats.issues["anonymous_volume_would_cross"] += 1
             return
@@ -197,8 +201,8 @@ class VisibleWindow:
         """Cancel every order of one level."""
         level = self.state.half(side).levels[price]  # type: ignore[arg-type]
         qty = level.qty_lots
-        apply, ts = self.book.apply, self.ts
+        apply, record, ts = self.apply, self.record, self.ts
         for order_id in list(level.orders):
-            apply(CancelOrder(order_id), ts)
+            record(apply(CancelOrder(order_id), ts), ts)
         self.anon.pop((side, price), None)
         self.window.append((self.row, action, side, price, qty, self.book.seq))
