@@ -23,7 +23,9 @@ the best round of each is reported, by wall time and by the child's CPU time. ``
 
 For each path the child also applies the commands of the log it produced to a fresh engine
 with ``apply_many`` (no agents, routing or row checks): the rate the path would reach if all
-its own work took no time, so the share of the engine in the path is visible.
+its own work took no time, so the share of the engine in the path is visible. For ``sim.run``
+it also times the agent alone, deciding as many times on the final book without applying its
+commands: no runner could be faster than that.
 
 Targets (issue 14): ``sim.run`` at least 2x its rate before the issue (``--before``), the
 LOBSTER replay at least 500,000 rows/s. The compiled-over-pure ratio of ``sim.run`` is
@@ -47,7 +49,8 @@ TARGET_LOBSTER_ROWS_PER_S = 500_000
 EVENTS_PER_STEP = 2.06
 
 # Each child prints: engine, rate by wall time, rate by CPU time, rate of the engine alone
-# (by CPU time) on the commands of the log the path produced.
+# (by CPU time) on the commands of the log the path produced, and for sim.run the rate of the
+# agent alone (its decisions without applying them; 0 for the replay).
 ENGINE_ALONE = """
 def engine_alone(events, units):
     from marketsim.core import MatchingEngine
@@ -71,7 +74,24 @@ events = len(result.events)
 """
     + ENGINE_ALONE
     + """
-print(ENGINE, events / wall, events / cpu, engine_alone(result.events, events))
+
+def agent_alone(result, steps, units):
+    # The ZI agent deciding ``steps`` times on the final book, its commands not applied.
+    import numpy as np
+    from marketsim.sim.view import BookMarketView, MarketState
+    agent = result.agents[0]
+    view = BookMarketView(result.book, result.states[agent.name], MarketState())
+    rng = np.random.default_rng(1)
+    agent.start(view, rng)
+    act, next_wakeup, now = agent.act, agent.next_wakeup, result.end_ns
+    started = time.process_time()
+    for _ in range(steps):
+        act(view, rng, now)
+        now = next_wakeup(view, rng, now)
+    return units / (time.process_time() - started)
+
+print(ENGINE, events / wall, events / cpu, engine_alone(result.events, events),
+      agent_alone(result, steps, events))
 """
 )
 
@@ -89,7 +109,7 @@ rows = len(messages)
 """
     + ENGINE_ALONE
     + """
-print(ENGINE, rows / wall, rows / cpu, engine_alone(result.events, rows))
+print(ENGINE, rows / wall, rows / cpu, engine_alone(result.events, rows), 0)
 """
 )
 
@@ -97,8 +117,9 @@ print(ENGINE, rows / wall, rows / cpu, engine_alone(result.events, rows))
 Variant = tuple[str, bool, Path | None]
 
 
-def measure(code: str, args: list[str], variant: Variant) -> tuple[float, float, float]:
-    """Run ``code`` in a child process; return its (wall, CPU, engine-alone) rates."""
+def measure(code: str, args: list[str], variant: Variant) -> tuple[float, ...]:
+    """Run ``code`` in a child process; return its (wall, CPU, engine-alone, agent-alone)
+    rates."""
     expected, pure, tree = variant
     environment = {k: v for k, v in os.environ.items() if k != "MARKETSIM_PURE"}
     if pure:
@@ -113,15 +134,15 @@ def measure(code: str, args: list[str], variant: Variant) -> tuple[float, float,
         text=True,
         check=True,
     )
-    engine, wall, cpu, alone = completed.stdout.split()
+    engine, *rates = completed.stdout.split()
     if engine != expected:
         raise SystemExit(f"expected the {expected} engine, got {engine}")
-    return float(wall), float(cpu), float(alone)
+    return tuple(float(rate) for rate in rates)
 
 
 def best_of(code: str, args: list[str], variants: dict[str, Variant], rounds: int) -> dict:
-    """Best (wall, CPU, engine-alone) rates of each variant over interleaved rounds."""
-    best = {name: (0.0, 0.0, 0.0) for name in variants}
+    """Best rates of each variant (see ``measure``) over interleaved rounds."""
+    best = {name: (0.0, 0.0, 0.0, 0.0) for name in variants}
     for _ in range(rounds):
         for name, variant in variants.items():
             rates = measure(code, args, variant)
@@ -132,11 +153,14 @@ def best_of(code: str, args: list[str], variants: dict[str, Variant], rounds: in
 def report(title: str, unit: str, best: dict) -> None:
     """One line per variant, then the ratios between them."""
     print(title)
-    for name, (wall, cpu, alone) in best.items():
-        print(
+    for name, (wall, cpu, engine, agent) in best.items():
+        line = (
             f"  {name:<9} {wall:>11,.0f} {unit} wall, {cpu:>11,.0f} by CPU; "
-            f"its engine alone on the same commands: {alone:,.0f} ({cpu / alone:.0%} of the path)"
+            f"its engine alone on the same commands: {engine:,.0f} ({cpu / engine:.0%} of the path)"
         )
+        if agent:
+            line += f"; the agent alone: {agent:,.0f} ({cpu / agent:.0%})"
+        print(line)
 
 
 def ratio_line(best: dict, over: str, target: float | None) -> float:
