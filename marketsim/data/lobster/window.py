@@ -29,6 +29,7 @@ ORDER_SIDE = {"bid": "buy", "ask": "sell"}
 EXACT = -1
 #: ``agreement`` found a difference that only the general comparison can sort out.
 DIFFERENT = -2
+_DUMMIES = (ASK_DUMMY, BID_DUMMY)
 
 
 class VisibleWindow:
@@ -45,6 +46,9 @@ class VisibleWindow:
         self.anon: dict[tuple[str, int], int] = {}
         self.anon_ids = itertools.count(ANON_ID_BASE)
         self.window: list[tuple] = []
+        #: The price column of each level in an orderbook row, best first, per side.
+        self.ask_columns = tuple(range(0, 4 * (levels or 0), 4))
+        self.bid_columns = tuple(range(2, 4 * (levels or 0), 4))
         self.row = 0
         self.ts = 0
 
@@ -77,8 +81,9 @@ class VisibleWindow:
 
     # -- the check after every message --------------------------------------------------------
 
-    def agreement(self, half: BookHalf, row: list[int], offset: int) -> int:
-        """How ``half``'s top levels compare with ``row`` from column ``offset``.
+    def agreement(self, half: BookHalf, row: list[int], columns: tuple[int, ...]) -> int:
+        """How ``half``'s top levels compare with ``row``'s levels at ``columns`` (the price
+        column of each level of that side, best first; the size is the next column).
 
         ``EXACT`` when they are the row's levels; ``m >= 0`` when the engine's ``m`` levels
         are the row's first ``m`` and the row shows more (they came into view); ``DIFFERENT``
@@ -87,20 +92,15 @@ class VisibleWindow:
         """
         levels, keys, sign, divisor = half.levels, half.keys, half.sign, self.divisor
         count = len(keys)
-        depth = self.levels
-        for i in range(depth):  # type: ignore[arg-type]
-            column = offset + 4 * i
+        for i, column in enumerate(columns):
             price = row[column]
-            if price in (ASK_DUMMY, BID_DUMMY):
-                if count != i or any(
-                    row[c] != ASK_DUMMY and row[c] != BID_DUMMY
-                    for c in range(column + 4, offset + 4 * depth, 4)  # type: ignore[operator]
-                ):
+            if price in _DUMMIES:
+                if count != i or any(row[c] not in _DUMMIES for c in columns[i + 1 :]):
                     return DIFFERENT
                 return EXACT
-            if i >= count:
+            if i == count:
                 return i
-            level = levels[sign * keys[count - 1 - i]]
+            level = levels[sign * keys[-1 - i]]
             if level.price_ticks * divisor != price or level.qty_lots != row[column + 1]:
                 return DIFFERENT
         return EXACT
@@ -108,26 +108,27 @@ class VisibleWindow:
     def check(self, row: list[int]) -> None:
         """Compare the top levels with ``row`` (after message ``self.row``) and follow it."""
         state, stats = self.state, self.stats
-        asks = self.agreement(state.asks, row, 0)
-        bids = self.agreement(state.bids, row, 2)
+        asks = self.agreement(state.asks, row, self.ask_columns)
+        bids = self.agreement(state.bids, row, self.bid_columns)
         if asks == EXACT and bids == EXACT:
             stats.rows_compared += 1
             stats.exact_rows += 1
         elif asks != DIFFERENT and bids != DIFFERENT:
-            for side, first, offset in (("ask", asks, 0), ("bid", bids, 2)):
-                if first != EXACT:
-                    self.reveal(side, row, offset, first)
+            if asks != EXACT:
+                self.reveal("ask", row, self.ask_columns[asks:])
+            if bids != EXACT:
+                self.reveal("bid", row, self.bid_columns[bids:])
             stats.rows_compared += 1
             stats.revealed_rows += 1
         else:
             self.compare(row, count=True)
 
-    def reveal(self, side: str, row: list[int], offset: int, first: int) -> None:
-        """Adopt the row's levels from ``first`` on as anonymous volume."""
+    def reveal(self, side: str, row: list[int], columns: tuple[int, ...]) -> None:
+        """Adopt the row's levels at ``columns`` (price columns) as anonymous volume."""
         divisor = self.divisor
-        for column in range(offset + 4 * first, offset + 4 * self.levels, 4):  # type: ignore[operator]
+        for column in columns:
             price = row[column]
-            if price != ASK_DUMMY and price != BID_DUMMY:
+            if price not in _DUMMIES:
                 self.add_anon(side, price // divisor, row[column + 1], OWNER_REVEALED, "reveal")
 
     def compare(self, row: list[int], count: bool) -> None:
