@@ -121,6 +121,11 @@ def _tick_divisor(messages: pd.DataFrame, orderbook: pd.DataFrame | None) -> int
     return 100 if all((p % 100 == 0).all() for p in prices) else 1
 
 
+#: ``_actions`` codes besides the message types.
+MALFORMED = 0
+UNKNOWN = -1
+
+
 def _actions(messages: pd.DataFrame, divisor: int) -> np.ndarray:
     """What the replay does with each message, decided for all of them at once.
 
@@ -135,11 +140,6 @@ def _actions(messages: pd.DataFrame, divisor: int) -> np.ndarray:
     well_formed = (np.abs(direction) == 1) & (size > 0) & (price > 0) & (price % divisor == 0)
     actions = np.where((types >= 1) & (types <= 7), types, UNKNOWN)
     return np.where(book_message & ~well_formed, MALFORMED, actions)
-
-
-#: ``_actions`` codes besides the message types.
-MALFORMED = 0
-UNKNOWN = -1
 
 
 class _Replayer(VisibleWindow):
@@ -169,7 +169,6 @@ class _Replayer(VisibleWindow):
             self.seed(rows[0], int(messages["type"].iat[0]), sizes[0], prices[0], directions[0])
         engine, issues, state = self.book.engine, self.stats.issues, self.state
         bids, asks, depth = state.bids.keys, state.asks.keys, self.levels
-        row_seq = np.empty(n, dtype="int64")
         seqs: list[int] = []
         bar = tqdm(total=n, desc=f"replay {self.book.symbol}", unit="msg", disable=not progress)
         with gc_paused():  # the event log grows by millions of acyclic objects
@@ -200,8 +199,7 @@ class _Replayer(VisibleWindow):
                     bar.update(k + 1 - bar.n)
         bar.update(n - bar.n)
         bar.close()
-        row_seq[:] = seqs
-        self.row_seq = row_seq
+        self.row_seq = np.asarray(seqs, dtype="int64")
 
     # -- message types ----------------------------------------------------------------------
 
