@@ -333,6 +333,38 @@ def test_a_crossing_submission_is_reported_and_drops_the_stale_level(tmp_path):
     result.book.check_integrity()
 
 
+def test_bad_and_inconsistent_messages_are_counted_and_leave_the_book_alone(tmp_path):
+    messages = write_messages(
+        tmp_path,
+        [
+            "34200.1,1,5,10,1000000,1",  # a bid of 10
+            "34200.2,1,6,10,1000100,0",  # no side: malformed
+            "34200.3,1,7,0,1000000,1",  # no size: malformed
+            "34200.4,9,8,10,1000000,1",  # no such type
+            "34200.5,1,5,10,999900,1",  # order 5 is live already
+            "34200.6,3,5,4,1000000,1",  # deletes order 5, naming 4 of its 10 shares
+            "34200.7,2,9,1,1000000,-1",  # an order never seen
+            "34200.8,1,10,5,1000100,-1",  # an ask of 5
+            "34200.9,2,10,7,1000100,-1",  # cancels 7 of its 5 shares: all of them
+            "34201.0,7,0,0,-1,-1",  # a halt: nothing to do
+            "34201.1,5,0,3,1000050,1",  # a hidden execution: printed off the book
+        ],
+    )
+    result = lobster.replay(messages, progress=False)
+    assert result.stats.issues == {
+        "malformed_message": 2,
+        "unknown_type": 1,
+        "duplicate_or_bad_order_id": 1,
+        "delete_size_differs": 1,
+        "unknown_order": 1,
+        "size_exceeds_open_qty": 1,
+    }
+    # Two submits and their removals made events; nothing else touched the engine.
+    assert result.row_seq.tolist() == [2, 2, 2, 2, 2, 4, 4, 6, 8, 8, 8]
+    assert result.book.level_ticks("bid") == result.book.level_ticks("ask") == []
+    assert result.offbook_trades()["kind"].tolist() == ["hidden"]
+
+
 def test_replay_refuses_files_of_different_lengths():
     with pytest.raises(ValueError, match="orderbook rows"):
         lobster.replay(
