@@ -263,6 +263,17 @@ class OrderBook(BookView):
             self._events.extend(events)
         return events
 
+    def record(self, events: list[Event], ts_event: int) -> None:
+        """Log ``events`` that ``self.engine`` returned for a command applied at ``ts_event``.
+
+        For bulk loops (``sim.run``, the LOBSTER replay) that call the engine directly, to
+        save this class's checks on every command: the log and ``ts_event`` then read as if
+        each command had gone through ``apply``.
+        """
+        self._last_ts = ts_event
+        if self._events is not None:
+            self._events.extend(events)
+
     def execute(self, command: Command, ts_event: int | None = None) -> OrderResult:
         """Apply a tick-level command and summarise it as an ``OrderResult``."""
         book = self.engine.book

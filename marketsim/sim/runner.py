@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 from marketsim._gc import gc_paused
 from marketsim.core.commands import CancelOrder, ReplaceOrder, SetPhase, SubmitOrder
+from marketsim.core.events import Event
 from marketsim.core.orderbook import OrderBook
 from marketsim.core.types import Instrument
 from marketsim.errors import InvalidCommandError, UnknownOrderError
@@ -160,7 +161,12 @@ def run(
         (agent, agent.name, agent.act, agent.next_wakeup, view, rng, states[agent.name])
         for agent, view, rng in zip(agents, views, rngs, strict=True)
     ]
-    apply = book.apply
+    # Commands go to the engine directly; their events are logged here and handed to the
+    # book once, at the end (OrderBook.record), which saves a call per command.
+    apply = book.engine.apply
+    log: list[Event] = []
+    log_events = log.extend
+    applied_ns = None  # ts_event of the last command applied
     heapreplace, heappop = heapq.heapreplace, heapq.heappop
     done = 0
     last_ns = start_ns
@@ -173,8 +179,10 @@ def run(
                 if now > end_ns:
                     break
                 if auction_end_ns is not None and now >= auction_end_ns:
-                    route(apply(SetPhase("continuous"), auction_end_ns), states, market)
-                    auction_end_ns = None
+                    events = apply(SetPhase("continuous"), auction_end_ns)
+                    log_events(events)
+                    route(events, states, market)
+                    applied_ns, auction_end_ns = auction_end_ns, None
                 agent, name, act, next_wakeup, view, rng, state = slots[index]
                 view.now = now
                 state.wakeups += 1
@@ -196,6 +204,8 @@ def run(
                         except UnknownOrderError:
                             state.stale += 1
                             continue
+                        log_events(events)
+                        applied_ns = now
                         route(events, states, market)
                 following = next_wakeup(view, rng, now)
                 if following is None:
@@ -209,6 +219,8 @@ def run(
                 if not done & _PROGRESS_MASK:
                     bar.update(((now - start_ns) / NS_PER_SECOND if by_time else done) - bar.n)
     finally:
+        if applied_ns is not None:
+            book.record(log, applied_ns)
         wall = time.perf_counter() - started
         stopped_by_steps = done >= max_steps
         final_ns = end_ns if by_time and not stopped_by_steps else last_ns

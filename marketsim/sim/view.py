@@ -181,7 +181,20 @@ def route(events: list[Event], states: Mapping[str, AgentState], market: MarketS
         kind = type(event)
         if kind is BookDelta:
             continue
-        if kind is Trade:
+        if kind is OrderAccepted:
+            if event.tif == "GTC" and event.price_ticks is not None:  # type: ignore[union-attr]
+                state = get(event.owner)  # type: ignore[union-attr]
+                if state is not None:
+                    if state._early_fills:
+                        state.rest(event.order_id, event.side, event.price_ticks, event.qty_lots)  # type: ignore[union-attr,arg-type]
+                    else:  # the common case, without the call
+                        state.orders.add(
+                            event.order_id,  # type: ignore[union-attr]
+                            event.side,  # type: ignore[union-attr]
+                            event.price_ticks,  # type: ignore[union-attr,arg-type]
+                            event.qty_lots,  # type: ignore[union-attr]
+                        )
+        elif kind is Trade:
             price, qty = event.price_ticks, event.qty_lots  # type: ignore[union-attr]
             market.last_trade_ticks = price
             buy_aggressor = event.aggressor_side == "buy"  # type: ignore[union-attr]
@@ -191,11 +204,6 @@ def route(events: list[Event], states: Mapping[str, AgentState], market: MarketS
             state = get(event.maker_owner)  # type: ignore[union-attr]
             if state is not None:
                 state.fill(event.maker_order_id, not buy_aggressor, price, qty)  # type: ignore[union-attr]
-        elif kind is OrderAccepted:
-            if event.price_ticks is not None and event.tif == "GTC":  # type: ignore[union-attr]
-                state = get(event.owner)  # type: ignore[union-attr]
-                if state is not None:
-                    state.rest(event.order_id, event.side, event.price_ticks, event.qty_lots)  # type: ignore[union-attr,arg-type]
         elif kind is OrderCancelled:
             state = get(event.owner)  # type: ignore[union-attr]
             if state is not None:

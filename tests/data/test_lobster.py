@@ -256,6 +256,53 @@ def test_a_wrong_orderbook_row_is_a_mismatch_and_the_replay_resynchronises():
     assert {"resync_drop", "resync_add"} <= set(changes["action"])
 
 
+@pytest.mark.parametrize("column", ["ask_price_2", "bid_size_2", "ask_size_1", "bid_price_1"])
+def test_every_corrupted_level_of_an_exact_row_is_a_mismatch_of_that_row(column):
+    orderbook = lobster.read_orderbook(SAMPLE_ORDERBOOK)
+    row, _, _ = _rows_matched_exactly_and_by_revealing(orderbook)
+    tampered = orderbook.copy()
+    tampered.loc[row, column] += 100 if "price" in column else 3
+    stats = lobster.replay(SAMPLE_MESSAGES, tampered, progress=False).stats
+    assert stats.mismatch_rows[0] == row
+    assert stats.mismatches <= 2  # the wrong row, and the row that puts it right
+
+
+@pytest.mark.parametrize("field", ["price", "size"])
+def test_a_corrupted_row_is_a_mismatch_even_where_the_other_side_reveals_a_level(field):
+    orderbook = lobster.read_orderbook(SAMPLE_ORDERBOOK)
+    _, row, revealed_side = _rows_matched_exactly_and_by_revealing(orderbook)
+    other = "bid" if revealed_side == "ask" else "ask"
+    tampered = orderbook.copy()
+    tampered.loc[row, f"{other}_{field}_1"] += 100 if field == "price" else 3
+    stats = lobster.replay(SAMPLE_MESSAGES, tampered, progress=False).stats
+    assert stats.mismatch_rows[0] == row
+
+
+def test_a_dummy_level_above_a_real_one_is_a_mismatch_not_a_match():
+    orderbook = lobster.read_orderbook(SAMPLE_ORDERBOOK)
+    row, _, _ = _rows_matched_exactly_and_by_revealing(orderbook)
+    tampered = orderbook.copy()
+    tampered.loc[row, ["ask_price_1", "ask_size_1"]] = [lobster.ASK_DUMMY, 0]
+    stats = lobster.replay(SAMPLE_MESSAGES, tampered, progress=False).stats
+    assert stats.mismatch_rows[0] == row
+
+
+def _rows_matched_exactly_and_by_revealing(orderbook: pd.DataFrame) -> tuple[int, int, str]:
+    """A row of the sample showing two levels a side that the clean replay matched exactly,
+    and a row at which it revealed levels of one side only (with that side)."""
+    changes = lobster.replay(SAMPLE_MESSAGES, orderbook, progress=False).window_changes()
+    reveals = changes[(changes["action"] == "reveal") & (changes["row"] > 0)]
+    sides = reveals.groupby("row")["side"].agg(lambda s: set(s.astype(str)))
+    one_side = sides[sides.map(len) == 1]
+    full = orderbook.index[
+        (orderbook["ask_price_2"] != lobster.ASK_DUMMY)
+        & (orderbook["bid_price_2"] != lobster.BID_DUMMY)
+    ]
+    exact = [row for row in full if row > 10 and row not in sides.index]
+    assert exact and len(one_side)
+    return exact[len(exact) // 2], int(one_side.index[0]), next(iter(one_side.iloc[0]))
+
+
 def test_sample_messages_alone_replay_with_unknown_orders_counted():
     result = lobster.replay(SAMPLE_MESSAGES, progress=False)
     assert result.stats.rows_compared == 0 and result.stats.match_rate is None
@@ -288,6 +335,38 @@ def test_a_crossing_submission_is_reported_and_drops_the_stale_level(tmp_path):
     changes = result.window_changes()
     assert changes["action"].tolist() == ["drop_crossed", "drop_crossed"]
     result.book.check_integrity()
+
+
+def test_bad_and_inconsistent_messages_are_counted_and_leave_the_book_alone(tmp_path):
+    messages = write_messages(
+        tmp_path,
+        [
+            "34200.1,1,5,10,1000000,1",  # a bid of 10
+            "34200.2,1,6,10,1000100,0",  # no side: malformed
+            "34200.3,1,7,0,1000000,1",  # no size: malformed
+            "34200.4,9,8,10,1000000,1",  # no such type
+            "34200.5,1,5,10,999900,1",  # order 5 is live already
+            "34200.6,3,5,4,1000000,1",  # deletes order 5, naming 4 of its 10 shares
+            "34200.7,2,9,1,1000000,-1",  # an order never seen
+            "34200.8,1,10,5,1000100,-1",  # an ask of 5
+            "34200.9,2,10,7,1000100,-1",  # cancels 7 of its 5 shares: all of them
+            "34201.0,7,0,0,-1,-1",  # a halt: nothing to do
+            "34201.1,5,0,3,1000050,1",  # a hidden execution: printed off the book
+        ],
+    )
+    result = lobster.replay(messages, progress=False)
+    assert result.stats.issues == {
+        "malformed_message": 2,
+        "unknown_type": 1,
+        "duplicate_or_bad_order_id": 1,
+        "delete_size_differs": 1,
+        "unknown_order": 1,
+        "size_exceeds_open_qty": 1,
+    }
+    # Two submits and their removals made events; nothing else touched the engine.
+    assert result.row_seq.tolist() == [2, 2, 2, 2, 2, 4, 4, 6, 8, 8, 8]
+    assert result.book.level_ticks("bid") == result.book.level_ticks("ask") == []
+    assert result.offbook_trades()["kind"].tolist() == ["hidden"]
 
 
 def test_replay_refuses_files_of_different_lengths():

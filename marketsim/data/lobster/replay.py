@@ -28,7 +28,6 @@ Off-book prints keep their exact price (midpoint executions print at half cents)
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 from typing import Any
 
@@ -36,29 +35,33 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from marketsim._gc import gc_paused
 from marketsim.core import (
     CancelOrder,
-    Event,
     ExecuteOrder,
     Instrument,
     OrderBook,
-    OrderRejected,
     ReplaceOrder,
     SubmitOrder,
 )
-from marketsim.core.book import BookHalf, RestingOrder
-from marketsim.data.lobster.files import ASK_DUMMY, BID_DUMMY, read_messages, read_orderbook
+from marketsim.core.book import RestingOrder
+from marketsim.data.lobster.files import ASK_DUMMY, read_messages, read_orderbook
 from marketsim.data.lobster.live import _check_speed, replay_into
-from marketsim.data.lobster.result import ReplayResult, ReplayStats
+from marketsim.data.lobster.result import ReplayResult
+from marketsim.data.lobster.window import (
+    ANON_ID_BASE,
+    ORDER_SIDE,
+    OWNER_INITIAL,
+    OWNER_REVEALED,
+    VisibleWindow,
+)
+
+__all__ = ["ANON_ID_BASE", "OWNER", "OWNER_INITIAL", "OWNER_REVEALED", "replay"]
 
 OWNER = "lobster"
-OWNER_INITIAL = "lobster-initial"
-OWNER_REVEALED = "lobster-revealed"
-#: Engine ids of anonymous volume start here, far above NASDAQ order reference numbers.
-ANON_ID_BASE = 10**15
-_SIDE = {1: "bid", -1: "ask"}
-_ORDER_SIDE = {"bid": "buy", "ask": "sell"}
 _OFFBOOK_KIND = {4: "unmatched", 5: "hidden", 6: "cross"}
+#: Messages between progress-bar refreshes.
+_PROGRESS_EVERY = 4096
 
 
 def replay(
@@ -118,96 +121,129 @@ def _tick_divisor(messages: pd.DataFrame, orderbook: pd.DataFrame | None) -> int
     return 100 if all((p % 100 == 0).all() for p in prices) else 1
 
 
-class _Replayer:
-    """The state of one replay; ``run`` is the loop."""
+#: ``_actions`` codes besides the message types.
+MALFORMED = 0
+UNKNOWN = -1
+
+
+def _actions(messages: pd.DataFrame, divisor: int) -> np.ndarray:
+    """What the replay does with each message, decided for all of them at once.
+
+    The message type (1-7) for a well-formed message; ``MALFORMED`` for a book message (types
+    1-4) without a side, a positive size and a positive price on the tick grid; ``UNKNOWN``
+    for a type outside 1-7.
+    """
+    types = messages["type"].to_numpy().astype("int64")
+    size, price = messages["size"].to_numpy(), messages["price"].to_numpy()
+    direction = messages["direction"].to_numpy()
+    book_message = (types >= 1) & (types <= 4)
+    well_formed = (np.abs(direction) == 1) & (size > 0) & (price > 0) & (price % divisor == 0)
+    actions = np.where((types >= 1) & (types <= 7), types, UNKNOWN)
+    return np.where(book_message & ~well_formed, MALFORMED, actions)
+
+
+class _Replayer(VisibleWindow):
+    """The state of one replay; ``run`` is the loop, the window is ``VisibleWindow``'s."""
 
     def __init__(self, book: OrderBook, divisor: int, levels: int | None) -> None:
-        self.book = book
-        self.state = book.engine.book  # read-only access to the engine's orders and levels
-        self.divisor = divisor
-        self.levels = levels
-        self.stats = ReplayStats(levels=levels)
-        self.anon: dict[tuple[str, int], int] = {}
-        self.anon_ids = itertools.count(ANON_ID_BASE)
+        super().__init__(book, divisor, levels)
         self.offbook: list[tuple] = []
-        self.window: list[tuple] = []
         self.row_seq = np.zeros(0, dtype="int64")
-        self.row = 0
-        self.ts = 0
 
     # -- the loop ---------------------------------------------------------------------------
 
     def run(self, messages: pd.DataFrame, orderbook: pd.DataFrame | None, progress: bool) -> None:
+        """Apply every message, check the window after it, and note the engine seq."""
         n = len(messages)
         self.stats.messages = n
         ts_all = pd.DatetimeIndex(messages["time"]).as_unit("ns").asi8.tolist()
-        types = messages["type"].to_numpy().tolist()
+        actions = _actions(messages, self.divisor).tolist()
         ids = messages["order_id"].to_numpy().tolist()
         sizes = messages["size"].to_numpy().tolist()
         prices = messages["price"].to_numpy().tolist()
+        ticks = (messages["price"].to_numpy() // self.divisor).tolist()
         directions = messages["direction"].to_numpy().tolist()
         rows = None if orderbook is None else orderbook.to_numpy().tolist()
         if rows and n:
             self.ts = ts_all[0]
-            self._seed(rows[0], types[0], sizes[0], prices[0], directions[0])
-        bar = tqdm(range(n), desc=f"replay {self.book.symbol}", unit="msg", disable=not progress)
-        row_seq = []
-        for k in bar:
-            self.row, self.ts = k, ts_all[k]
-            self._message(types[k], ids[k], sizes[k], prices[k], directions[k])
-            if rows is not None:
-                self._compare(rows[k], count=k > 0)
-                self._drop_deep_levels()
-            row_seq.append(self.book.seq)
-        self.row_seq = np.asarray(row_seq, dtype="int64")
-
-    def _message(self, kind: int, order_id: int, size: int, price: int, direction: int) -> None:
-        side = _SIDE.get(direction)
-        if kind in (1, 2, 3, 4):
-            if side is None or size <= 0 or price <= 0 or price % self.divisor:
-                self.stats.issues["malformed_message"] += 1
-            elif kind == 1:
-                self._submit(order_id, size, price // self.divisor, side)
-            else:
-                self._reduce(kind, order_id, size, price // self.divisor, side, price)
-        elif kind in (5, 6):
-            self._offbook_print(kind, order_id, price, size, direction)
-        elif kind != 7:
-            self.stats.issues["unknown_type"] += 1
+            self.seed(rows[0], int(messages["type"].iat[0]), sizes[0], prices[0], directions[0])
+        engine, issues, state = self.book.engine, self.stats.issues, self.state
+        bids, asks, depth = state.bids.keys, state.asks.keys, self.levels
+        seqs: list[int] = []
+        bar = tqdm(total=n, desc=f"replay {self.book.symbol}", unit="msg", disable=not progress)
+        with gc_paused():  # the event log grows by millions of acyclic objects
+            for k in range(n):
+                self.row = k
+                self.ts = ts_all[k]
+                action = actions[k]
+                if action == 1:
+                    self._submit(ids[k], sizes[k], ticks[k], "bid" if directions[k] == 1 else "ask")
+                elif 2 <= action <= 4:
+                    side = "bid" if directions[k] == 1 else "ask"
+                    self._reduce(action, ids[k], sizes[k], ticks[k], side, prices[k])
+                elif action == 5 or action == 6:
+                    self._offbook_print(action, ids[k], prices[k], sizes[k], directions[k])
+                elif action == MALFORMED:
+                    issues["malformed_message"] += 1
+                elif action == UNKNOWN:
+                    issues["unknown_type"] += 1
+                if rows is not None:
+                    if k:
+                        self.check(rows[k])
+                    else:
+                        self.compare(rows[0], count=False)
+                    if len(bids) > depth or len(asks) > depth:  # type: ignore[operator]
+                        self.drop_deep_levels()
+                seqs.append(engine.seq)
+                if not (k + 1) % _PROGRESS_EVERY:
+                    bar.update(k + 1 - bar.n)
+        bar.update(n - bar.n)
+        bar.close()
+        self.row_seq = np.asarray(seqs, dtype="int64")
 
     # -- message types ----------------------------------------------------------------------
 
     def _submit(self, order_id: int, size: int, price: int, side: str) -> None:
-        if order_id in self.state.orders or order_id <= 0:
+        state = self.state
+        if order_id in state.orders or order_id <= 0:
             self.stats.issues["duplicate_or_bad_order_id"] += 1
             return
-        opposite = self.state.asks if side == "bid" else self.state.bids
-        best = opposite.best_level()
-        if best is not None and (
-            price >= best.price_ticks if side == "bid" else price <= best.price_ticks
-        ):
-            # Submissions never cross in LOBSTER data: what rests there must be stale.
-            self.stats.issues["crossing_submit"] += 1
-            for level in list(opposite.iter_levels()):
-                if price >= level.price_ticks if side == "bid" else price <= level.price_ticks:
-                    self._drop_level(level.side, level.price_ticks, "drop_crossed")
-        self.book.apply(
-            SubmitOrder(_ORDER_SIDE[side], size, price, owner=OWNER, order_id=order_id), self.ts
+        buying = side == "bid"
+        opposite = state.asks if buying else state.bids
+        keys = opposite.keys
+        if keys:
+            best = opposite.sign * keys[-1]
+            if price >= best if buying else price <= best:
+                # Submissions never cross in LOBSTER data: what rests there must be stale.
+                self.stats.issues["crossing_submit"] += 1
+                for level in list(opposite.iter_levels()):
+                    if price >= level.price_ticks if buying else price <= level.price_ticks:
+                        self.drop_level(level.side, level.price_ticks, "drop_crossed")
+        ts = self.ts
+        self.record(
+            self.apply(
+                SubmitOrder(
+                    "buy" if buying else "sell", size, price, "GTC", False, OWNER, order_id
+                ),
+                ts,
+            ),
+            ts,
         )
 
     def _reduce(self, kind: int, order_id: int, size: int, price: int, side: str, raw: int) -> None:
         issues = self.stats.issues
-        order = self.state.orders.get(order_id)
+        orders = self.state.orders
+        order = orders.get(order_id)
         known = order is not None
         if order is None:
             anon_id = self.anon.get((side, price))
-            order = None if anon_id is None else self.state.orders.get(anon_id)
+            order = None if anon_id is None else orders.get(anon_id)
             if order is None:
                 issues["unknown_order"] += 1
                 if kind == 4:
                     self._offbook_print(4, order_id, raw, size, 1 if side == "bid" else -1)
                 return
-        elif order.price_ticks != price or _ORDER_SIDE[side] != order.side:
+        elif order.price_ticks != price or ORDER_SIDE[side] != order.side:
             issues["order_price_or_side_differs"] += 1
         open_qty = order.qty_lots
         qty = size
@@ -216,7 +252,7 @@ class _Replayer:
             qty = open_qty
         if kind == 4:
             self._count_execution(order)
-            command = ExecuteOrder(order.order_id, qty)
+            command: ExecuteOrder | CancelOrder | ReplaceOrder = ExecuteOrder(order.order_id, qty)
         elif kind == 3 and known:
             if size != open_qty:
                 issues["delete_size_differs"] += 1
@@ -225,7 +261,8 @@ class _Replayer:
             command = CancelOrder(order.order_id)
         else:
             command = ReplaceOrder(order.order_id, qty_lots=open_qty - qty)
-        self.book.apply(command, self.ts)
+        ts = self.ts
+        self.record(self.apply(command, ts), ts)
 
     def _count_execution(self, order: RestingOrder) -> None:
         stats = self.stats
@@ -251,119 +288,3 @@ class _Replayer:
         kind_name = _OFFBOOK_KIND[kind]
         row = (self.ts, self.row, self.book.seq, kind_name, order_id, price, size, aggressor)
         self.offbook.append(row)
-
-    # -- the window -------------------------------------------------------------------------
-
-    def _seed(self, row: list[int], kind: int, size: int, price: int, direction: int) -> None:
-        """Rest row 0 as anonymous volume, with message 0 undone (it is applied next)."""
-        sides = self._row_levels(row)
-        side = _SIDE.get(direction)
-        if kind in (1, 2, 3, 4) and side is not None and price % self.divisor == 0:
-            levels = dict(sides[side])
-            ticks = price // self.divisor
-            levels[ticks] = levels.get(ticks, 0) + (-size if kind == 1 else size)
-            if levels[ticks] < 0:
-                self.stats.issues["seed_inconsistent"] += 1
-            sides[side] = [(p, q) for p, q in levels.items() if q > 0]
-        for side_name, levels in sides.items():
-            for p, q in levels:
-                self._add_anon(side_name, p, q, OWNER_INITIAL, "seed")
-
-    def _row_levels(self, row: list[int]) -> dict[str, list[tuple[int, int]]]:
-        divisor, width = self.divisor, len(row)
-        return {
-            "ask": [
-                (row[i] // divisor, row[i + 1]) for i in range(0, width, 4) if row[i] != ASK_DUMMY
-            ],
-            "bid": [
-                (row[i] // divisor, row[i + 1]) for i in range(2, width, 4) if row[i] != BID_DUMMY
-            ],
-        }
-
-    def _matches(self, half: BookHalf, row: list[int], offset: int) -> bool:
-        """Are the top levels of ``half`` exactly those in ``row`` from column ``offset``?"""
-        levels, keys, sign, divisor = half.levels, half.keys, half.sign, self.divisor
-        count = len(keys)
-        for i in range(self.levels):  # type: ignore[arg-type]
-            price = row[offset + 4 * i]
-            if price in (ASK_DUMMY, BID_DUMMY):
-                return count == i
-            if i >= count:
-                return False
-            level = levels[sign * keys[count - 1 - i]]
-            if level.price_ticks * divisor != price or level.qty_lots != row[offset + 4 * i + 1]:
-                return False
-        return True
-
-    def _compare(self, row: list[int], count: bool) -> None:
-        """Compare the top levels with ``row``; adopt revealed levels, resync on mismatch."""
-        if self._matches(self.state.asks, row, 0) and self._matches(self.state.bids, row, 2):
-            if count:
-                self.stats.rows_compared += 1
-                self.stats.exact_rows += 1
-            return
-        depth = self.levels
-        drops: list[tuple[str, int]] = []
-        adds: list[tuple[str, int, int, str]] = []
-        revealed = mismatch = False
-        for side, theirs in self._row_levels(row).items():
-            ours = [(p, q) for p, q, _ in self.book.level_ticks(side, depth)]  # type: ignore[arg-type]
-            if ours == theirs:
-                continue
-            m = len(ours)
-            if m < len(theirs) and theirs[:m] == ours:
-                revealed = True
-                adds.extend((side, p, q, "reveal") for p, q in theirs[m:])
-                continue
-            mismatch = True
-            wanted = set(theirs)
-            kept = set()
-            for p, q, _ in self.book.level_ticks(side):  # type: ignore[arg-type]
-                if (p, q) in wanted:
-                    kept.add(p)
-                else:
-                    drops.append((side, p))
-            adds.extend((side, p, q, "resync_add") for p, q in theirs if p not in kept)
-        for side, p in drops:  # all drops before any add, so no add can cross a stale level
-            self._drop_level(side, p, "resync_drop")
-        for side, p, q, action in adds:
-            owner = OWNER_REVEALED if action == "reveal" else OWNER_INITIAL
-            self._add_anon(side, p, q, owner, action)
-        if not count:
-            if mismatch:
-                self.stats.issues["seed_mismatch"] += 1
-            return
-        stats = self.stats
-        stats.rows_compared += 1
-        if mismatch:
-            stats.mismatches += 1
-            if len(stats.mismatch_rows) < 20:
-                stats.mismatch_rows.append(self.row)
-        elif revealed:
-            stats.revealed_rows += 1
-        else:
-            stats.exact_rows += 1
-
-    def _drop_deep_levels(self) -> None:
-        depth = self.levels
-        for half in (self.state.bids, self.state.asks):
-            while len(half) > depth:  # type: ignore[operator]
-                self._drop_level(half.side, half.sign * half.keys[0], "drop")
-
-    def _add_anon(self, side: str, price: int, qty: int, owner: str, action: str) -> None:
-        order_id = next(self.anon_ids)
-        command = SubmitOrder(_ORDER_SIDE[side], qty, price, "GTC", True, owner, order_id)  # type: ignore[arg-type]
-        events: list[Event] = self.book.apply(command, self.ts)
-        if isinstance(events[0], OrderRejected):  # post-only: it would have crossed
-            self.stats.issues["anonymous_volume_would_cross"] += 1
-            return
-        self.anon[(side, price)] = order_id
-        self.window.append((self.row, action, side, price, qty, self.book.seq))
-
-    def _drop_level(self, side: str, price: int, action: str) -> None:
-        level = self.state.half(side).levels[price]  # type: ignore[arg-type]
-        qty = level.qty_lots
-        for order_id in list(level.orders):
-            self.book.apply(CancelOrder(order_id), self.ts)
-        self.anon.pop((side, price), None)
-        self.window.append((self.row, action, side, price, qty, self.book.seq))
