@@ -150,8 +150,15 @@ async def main() -> None:
         await server.stop(1.0)
 
 
+def _not_a_gone_subscriber(record: logging.LogRecord) -> bool:
+    """False for grpc's report of a stream message that could not be sent because its
+    subscriber had gone (a normal end for a stream here)."""
+    return "ExecuteBatchError" not in record.getMessage()
+
+
 if __name__ == "__main__":
     logging.basicConfig(format="marketsim market-data: %(levelname)s %(message)s")
+    logging.getLogger("grpc._cython.cygrpc").addFilter(_not_a_gone_subscriber)
     # IncompleteReadError: the market went away before the replica was set up.
     with contextlib.suppress(asyncio.IncompleteReadError, KeyboardInterrupt):
         asyncio.run(main())
