@@ -84,12 +84,14 @@ class Sequencer:
             events: list[Event] = []
             if ack is not None:
                 _fill_risk_rejection(ack, command, risk_reason, ts_event)
+        elif ack is None:  # nobody reads an OrderResult (recovery): skip building one
+            events = book.apply(command, ts_event)
+            self.ledger.apply(book.symbol, events)
         else:
             result = book.execute(command, ts_event)
             events = result.events
             self.ledger.apply(book.symbol, events)
-            if ack is not None:
-                _fill_ack(ack, result)
+            _fill_ack(ack, result)
         client_order_id = getattr(request, "client_order_id", "")
         if client_order_id and ack is not None:
             ack.client_order_id = client_order_id
