@@ -1,23 +1,25 @@
 # cython: language_level=3, infer_types=True
-"""The compiled twin of the matching engine's hot path (Cython).
+"""The compiled twin of the matching engine (Cython), in two tiers.
 
 ``MatchingEngine`` here is a subclass of the pure ``marketsim.core.matching.MatchingEngine``
-over the very same book state (``BookState``, ``Level``, ``RestingOrder``). It replaces the
-common path with C functions:
+that keeps its book in one of two forms (``_ctier.pxi`` moves it between them):
 
-* ``submit`` of a plain order (limit or market; GTC, IOC or FOK; post-only) in continuous
-  trading, with its matching, resting and book deltas;
-* ``cancel`` of a resting order;
-* ``_match`` and ``_emit_deltas``, which the rarer rules call too;
-* ``apply_many``, which also takes compact commands (``marketsim.core.batch``) and applies
-  plain orders and cancels without building command objects.
+* the fast tier, while the market is plain (continuous trading, no pending stop, no market
+  order waiting for an auction, no iceberg resting): the book lives in C structures
+  (``_cbook.pxi``) and plain orders (limit or market; GTC, IOC or FOK; post-only), cancels,
+  executions (``ExecuteOrder``) and replaces of price and quantity run in C
+  (``_cfast.pxi``), writing their events as compact records (``_crecords.pxi``);
+* the object tier: the pure engine's own ``BookState``. Stops, icebergs, self-trade
+  prevention, halts, call auctions and stop replaces run in the shared Python code
+  (``Mechanics``, ``Amendments``, ``CallAuction``), helped by C functions over the same
+  objects for plain orders, cancels, matching and deltas (below; slots read through
+  ``_cslots.pxi``).
 
-Everything else runs in the shared Python code it inherits: stops, icebergs, self-trade
-prevention and halts (``Mechanics``), replace and cancels of waiting orders (``Amendments``),
-call auctions (``CallAuction``) and ``ExecuteOrder``. The differential test in
-``tests/core/test_differential.py`` checks that both engines produce equal events.
-
-State and events are read, written and built through their slots from C (``_cslots.pxi``).
+Reading ``engine.book`` (a view, a snapshot, a rule written in Python) moves the book into
+objects first, so every reader sees the pure engine's state. ``apply`` returns a list of
+event objects, as the pure engine does; ``apply_many`` returns an ``EventBatch`` whose events
+are built when read. The differential test in ``tests/core/test_differential.py`` checks that
+both engines produce equal events, across the tier boundaries too.
 """
 
 include "_cslots.pxi"
@@ -26,7 +28,13 @@ from marketsim._gc import gc_paused
 from marketsim.core import matching as _pure
 from marketsim.core.batch import as_command
 from marketsim.core.book import BookHalf, BookState, IcebergOrder, Level, RestingOrder, fillable_lots
-from marketsim.core.commands import MAX_ORDER_ID, CancelOrder, SubmitOrder
+from marketsim.core.commands import (
+    MAX_ORDER_ID,
+    CancelOrder,
+    ExecuteOrder,
+    ReplaceOrder,
+    SubmitOrder,
+)
 from marketsim.core.events import (
     CONTINUOUS,
     REASON_FOK_UNFILLABLE,
@@ -39,8 +47,11 @@ from marketsim.core.events import (
     OrderAccepted,
     OrderCancelled,
     OrderRejected,
+    OrderReplaced,
     Trade,
 )
+from collections import OrderedDict
+
 from marketsim.core.matching import OrderIds
 from marketsim.core.types import MAX_PRICE_TICKS, MAX_QTY_LOTS
 from marketsim.errors import InvalidCommandError
@@ -50,6 +61,10 @@ cdef long long _MAX_PRICE = MAX_PRICE_TICKS
 cdef long long _MAX_QTY = MAX_QTY_LOTS
 
 include "_cstate.pxi"
+include "_cbook.pxi"
+include "_crecords.pxi"
+include "_cfast.pxi"
+include "_ctier.pxi"
 
 
 cdef object _delta(object level, object seq, object ts_event, bint last):
@@ -363,42 +378,206 @@ cdef inline bint _valid_plain(object side, object qty, object price, object tif,
     return type(owner) is str
 
 
-cdef list _apply_many(object engine, object ops):
+cdef inline int _tif_code(object tif):
+    return TIF_GTC if tif == "GTC" else (TIF_IOC if tif == "IOC" else TIF_FOK)
+
+
+cdef bint _fast_command(object command, object kind):
+    """Can the fast tier apply ``command`` (a command object of type ``kind``)?"""
+    if kind is SubmitOrder:
+        order_id = (<object>command).order_id
+        return (<object>command).mechanics is None and (order_id is None or order_id < _LARGEST_ID)
+    if kind is CancelOrder or kind is ExecuteOrder:
+        return True
+    return kind is ReplaceOrder and (<object>command).stop_price_ticks is None
+
+
+cdef int _run_fast(_FastTier tier, EventBatch out, object command, object kind, object ts) except -1:
+    """Apply a command object that ``_fast_command`` accepted, in the fast tier."""
+    if kind is SubmitOrder:
+        price = command.price_ticks
+        tier.submit(
+            out,
+            tier.take_id(command.order_id),
+            command.side == "buy",
+            command.qty_lots,
+            price is not None,
+            0 if price is None else price,
+            _tif_code(command.tif),
+            command.post_only,
+            command.owner,
+            ts,
+        )
+    elif kind is CancelOrder:
+        tier.cancel(out, command.order_id, command.owner, ts)
+    elif kind is ExecuteOrder:
+        tier.execute(out, command.order_id, command.qty_lots, ts)
+    else:
+        tier.replace(out, command.order_id, command.qty_lots, command.price_ticks, command.owner, ts)
+    tier.commands_since_promotion += 1
+    return 0
+
+
+cdef bint _fast_tier_ready(_FastTier tier, object engine) except -1:
+    """Is the fast tier active (promoted now if it is due) and the market still plain?"""
+    if not tier.active:
+        return consider_promotion(tier, engine)
+    if _plain_market(engine):
+        return True
+    demote(tier, engine)  # the phase or the pending orders were changed from outside
+    return False
+
+
+cdef list _object_apply(object engine, object command, object ts_event):
+    """``apply`` in the object tier: plain orders and cancels in C, the rest in Python."""
+    kind = type(command)
+    if kind is SubmitOrder:
+        return _submit(engine, command, ts_event)
+    if kind is CancelOrder:
+        return _cancel(engine, command.order_id, command.owner, ts_event)
+    return _Engine.apply(engine, command, ts_event)
+
+
+cdef list _object_apply_compact(object engine, object command, object ts_event):
+    """A compact command in the object tier (a plain order without building its object)."""
+    if (
+        type(command) is tuple
+        and len(<tuple>command) == 5
+        and _get(engine, ENGINE_PHASE) is _CONTINUOUS
+    ):
+        side, qty, price, tif, owner = <tuple>command
+        if not _valid_plain(side, qty, price, tif, owner):
+            SubmitOrder(side, qty, price, tif, False, owner)  # raises the same error
+        return _submit_plain(
+            engine, _take_id(engine, None), side, qty, price, tif, False, owner, ts_event
+        )
+    if type(command) is int and 0 < command <= MAX_ORDER_ID:
+        return _cancel(engine, command, None, ts_event)
+    return _object_apply(engine, as_command(command), ts_event)
+
+
+cdef EventBatch _apply_many(object engine, _FastTier tier, object ops):
     """``MatchingEngine.apply_many`` (see there)."""
-    cdef list events = []
-    for ts_event, command in ops:
-        kind = type(command)
-        if (
-            kind is tuple
-            and len(<tuple>command) == 5
-            and _get(engine, ENGINE_PHASE) is _CONTINUOUS
-        ):
-            side, qty, price, tif, owner = <tuple>command
-            if not _valid_plain(side, qty, price, tif, owner):
-                SubmitOrder(side, qty, price, tif, False, owner)  # raises the same error
-            events += _submit_plain(
-                engine, _take_id(engine, None), side, qty, price, tif, False, owner, ts_event
-            )
-        elif kind is int and 0 < command <= MAX_ORDER_ID:
-            events += _cancel(engine, command, None, ts_event)
-        else:
-            events += engine.apply(as_command(command), ts_event)
-    return events
+    cdef EventBatch out = EventBatch()
+    cdef bint loaded = False  # the tier holds the engine's counters
+    cdef bint fast
+    try:
+        for ts_event, command in ops:
+            kind = type(command)
+            if kind is tuple:
+                fast = len(<tuple>command) == 5
+            elif kind is int:
+                fast = 0 < command <= MAX_ORDER_ID
+            else:
+                fast = _fast_command(command, kind)
+            if fast and (loaded or _fast_tier_ready(tier, engine)):
+                if not loaded:
+                    loaded = load(tier, engine)
+                    if not loaded:
+                        demote(tier, engine)
+                if loaded:
+                    if kind is tuple:
+                        side, qty, price, tif, owner = <tuple>command
+                        if not _valid_plain(side, qty, price, tif, owner):
+                            SubmitOrder(side, qty, price, tif, False, owner)  # raises
+                        tier.submit(
+                            out,
+                            tier.take_id(None),
+                            side == "buy",
+                            qty,
+                            price is not None,
+                            0 if price is None else price,
+                            _tif_code(tif),
+                            False,
+                            owner,
+                            ts_event,
+                        )
+                        tier.commands_since_promotion += 1
+                    elif kind is int:
+                        tier.cancel(out, command, None, ts_event)
+                        tier.commands_since_promotion += 1
+                    else:
+                        _run_fast(tier, out, command, kind, ts_event)
+                    continue
+            if loaded:
+                store(tier, engine)
+                loaded = False
+            if tier.active:
+                demote(tier, engine)
+            out.add_built(_object_apply_compact(engine, command, ts_event))
+    finally:
+        if loaded:
+            store(tier, engine)
+    return out
 
 
 class MatchingEngine(_pure.MatchingEngine):
     """The compiled matching engine: same API, same events as the pure one (see the module)."""
 
-    __slots__ = ()
+    __slots__ = ("_fast",)
+
+    def __init__(self, order_ids=None):
+        self._fast = _FastTier()
+        super().__init__(order_ids)
+        promote(self._fast, self)  # a new, empty book starts in the fast tier
+
+    @property
+    def book(self):
+        """The book as objects (``BookState``): moved out of the fast tier if it is there."""
+        tier = <_FastTier>self._fast
+        if tier.active:
+            demote(tier, self)
+        return _get(self, ENGINE_BOOK)
+
+    @book.setter
+    def book(self, book):
+        tier = <_FastTier>self._fast
+        tier.clear()
+        tier.active = False
+        _set(self, ENGINE_BOOK, book)
+
+    @property
+    def fast_tier_active(self):
+        """Is the book in C structures right now (see the module docstring)?"""
+        return (<_FastTier>self._fast).active
+
+    def __getstate__(self):
+        self.book  # the object book, and the trade-id counter with it
+        return super().__getstate__()
+
+    def __setstate__(self, state):
+        self._fast = _FastTier()
+        super().__setstate__(state)
+
+    def is_live(self, order_id):
+        """Is ``order_id`` resting, a pending stop, or a market order waiting for an auction?"""
+        tier = <_FastTier>self._fast
+        if not tier.active:
+            return super().is_live(order_id)
+        return (
+            type(order_id) is int
+            and 0 < order_id <= _LARGEST_ID
+            and tier.id_get(order_id) != NO_SLOT
+        )
 
     def apply(self, command, ts_event):
         """Apply one command at time ``ts_event`` (int ns) and return its batch of events."""
+        tier = <_FastTier>self._fast
         kind = type(command)
-        if kind is SubmitOrder:
-            return _submit(self, command, ts_event)
-        if kind is CancelOrder:
-            return _cancel(self, command.order_id, command.owner, ts_event)
-        return _Engine.apply(self, command, ts_event)
+        if _fast_command(command, kind):
+            if _fast_tier_ready(tier, self):
+                if load(tier, self):
+                    out = tier.scratch
+                    try:
+                        _run_fast(tier, out, command, kind, ts_event)
+                        return out.events(0, out.size)
+                    finally:
+                        out.clear()
+                        store(tier, self)
+                demote(tier, self)
+        elif tier.active:
+            demote(tier, self)
+        return _object_apply(self, command, ts_event)
 
     def submit(self, cmd, ts_event):
         """Match a new order and rest what is left if it is a GTC limit order."""
@@ -412,11 +591,13 @@ class MatchingEngine(_pure.MatchingEngine):
         """Apply ``(ts_event, command)`` pairs in order and return all their events.
 
         As ``marketsim.core.matching.MatchingEngine.apply_many`` (the garbage collector
-        paused); a compact plain order or cancel is checked and applied here without building
-        a command object.
+        paused), but the result is an ``EventBatch``: a sequence whose event objects are
+        built when read (``len``, iteration, indexing, ``==`` and ``+`` with lists work as
+        on a list). In the fast tier a compact plain order or cancel is checked and applied
+        without building a command object.
         """
         with gc_paused():
-            return _apply_many(self, ops)
+            return _apply_many(self, <_FastTier>self._fast, ops)
 
     def _match(
         self,
