@@ -6,10 +6,11 @@
 # is a FIFO of order slots: doubly linked indices into one pool of ``OrderSlot`` records with
 # a free list. An open-addressing hash table maps order ids to slots. No Python object is
 # made for a resting order; only its owner string is referenced (one strong reference per
-# slot, dropped when the slot is freed).
+# slot, dropped when the slot is freed). Memory comes from Python's allocator (PyMem), so
+# tracemalloc counts it like the object book's.
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
+from cpython.mem cimport PyMem_Free as free, PyMem_Malloc as malloc, PyMem_Realloc as realloc
 from libc.string cimport memmove, memset
 
 cdef extern from "Python.h":
