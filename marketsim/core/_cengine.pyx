@@ -378,6 +378,9 @@ cdef inline bint _valid_plain(object side, object qty, object price, object tif,
     return type(owner) is str
 
 
+cdef object _islice = itertools.islice
+
+
 cdef inline int _tif_code(object tif):
     return TIF_GTC if tif == "GTC" else (TIF_IOC if tif == "IOC" else TIF_FOK)
 
@@ -559,6 +562,18 @@ class MatchingEngine(_pure.MatchingEngine):
             and 0 < order_id <= _LARGEST_ID
             and tier.id_get(order_id) != NO_SLOT
         )
+
+    def level_ticks(self, side, depth=None):
+        """``[(price_ticks, qty_lots, order_count), ...]`` of one side of the book, best first.
+
+        Read from the C structures while the book is there (it is not moved out for this).
+        """
+        tier = <_FastTier>self._fast
+        if not tier.active:
+            return super().level_ticks(side, depth)
+        if depth is not None:
+            _islice((), depth)  # the pure engine's error for a bad depth
+        return tier.level_ticks(0 if side == BID else 1, depth)
 
     def apply(self, command, ts_event):
         """Apply one command at time ``ts_event`` (int ns) and return its batch of events."""

@@ -133,6 +133,19 @@ cdef class _FastTier(_CBook):
                 break
         return available
 
+    cdef list level_ticks(self, int side, object depth):
+        """``MatchingEngine.level_ticks`` read from the C levels (``depth`` None or >= 0)."""
+        cdef LevelArray *half = &self.sides[side]
+        cdef Py_ssize_t count = half.size
+        if depth is not None and depth < count:
+            count = depth
+        cdef PriceLevel *level
+        result = []
+        for index in range(half.size - 1, half.size - 1 - count, -1):
+            level = &half.levels[index]
+            result.append((level.price, level.qty, level.count))
+        return result
+
     # -- commands ----------------------------------------------------------------------------
 
     cdef int64_t take_id(self, object order_id) except -1:

@@ -72,7 +72,14 @@ cdef enum:
     A_DELETE = 2
 
 cdef _Layout _REPLACED = _Layout(OrderReplaced, OrderReplaced.__slots__)
-cdef tuple _REPLACED_DEFAULTS = (None, None)  # the old and new stop prices of a plain order
+#: The layout of each kind of record's event, by kind (fields in the events' own order).
+cdef tuple _LAYOUT_OF_KIND = (_ACCEPTED, _REJECTED, _TRADE, _CANCELLED, _REPLACED, _DELTA)
+
+
+cdef inline void _put(object event, _Layout layout, Py_ssize_t position, object value):
+    """Fill the ``position``-th field of a newly allocated event (see ``_build``)."""
+    Py_INCREF(value)
+    (<PyObject **>((<char *><PyObject *>event) + layout.offsets[position]))[0] = <PyObject *>value
 
 
 cdef class EventBatch:
@@ -135,79 +142,63 @@ cdef class EventBatch:
     cdef object event(self, Py_ssize_t index):
         """The event object of record ``index``."""
         cdef Record *r = &self.records[index]
-        cdef object ts = <object>r.ts
-        kind = r.kind
+        cdef uint8_t kind = r.kind
         if kind == K_BUILT:
             return self.built[r.a]
+        cdef _Layout layout = _LAYOUT_OF_KIND[kind]
+        event = PyType_GenericAlloc(<PyTypeObject *>layout.cls, 0)
+        _put(event, layout, 0, r.seq)
+        _put(event, layout, 1, <object>r.ts)
         if kind == K_DELTA:
-            return _build(
-                _DELTA,
-                (
-                    r.seq,
-                    ts,
-                    _BOOK_SIDES[r.buying],
-                    r.price,
-                    r.qty,
-                    r.d,
-                    _ACTIONS[r.code],
-                    (r.flags & F_LAST) != 0,
-                ),
-            )
+            _put(event, layout, 2, _BOOK_SIDES[r.buying])
+            _put(event, layout, 3, r.price)
+            _put(event, layout, 4, r.qty)
+            _put(event, layout, 5, r.d)
+            _put(event, layout, 6, _ACTIONS[r.code])
+            _put(event, layout, 7, (r.flags & F_LAST) != 0)
+            return event
         if kind == K_TRADE:
-            return _build(
-                _TRADE,
-                (
-                    r.seq,
-                    ts,
-                    r.a,
-                    r.price,
-                    r.qty,
-                    _ORDER_SIDES[r.buying],
-                    r.d,
-                    r.e,
-                    <object>r.owner,
-                    <object>r.owner2,
-                ),
-            )
-        side = _ORDER_SIDES[r.buying]
+            _put(event, layout, 2, r.a)
+            _put(event, layout, 3, r.price)
+            _put(event, layout, 4, r.qty)
+            _put(event, layout, 5, _ORDER_SIDES[r.buying])
+            _put(event, layout, 6, r.d)
+            _put(event, layout, 7, r.e)
+            _put(event, layout, 8, <object>r.owner)
+            _put(event, layout, 9, <object>r.owner2)
+            return event
+        # The orders' events start with the order id, owner and side.
+        _put(event, layout, 2, r.a)
+        _put(event, layout, 3, <object>r.owner)
+        _put(event, layout, 4, _ORDER_SIDES[r.buying])
         price = r.price if r.flags & F_HAS_PRICE else None
         if kind == K_CANCELLED:
-            return _build(
-                _CANCELLED,
-                (r.seq, ts, r.a, <object>r.owner, side, price, r.qty, _REASONS[r.code]),
-            )
+            _put(event, layout, 5, price)
+            _put(event, layout, 6, r.qty)
+            _put(event, layout, 7, _REASONS[r.code])
+            return event
         if kind == K_REPLACED:
-            return _build(
-                _REPLACED,
-                (
-                    r.seq,
-                    ts,
-                    r.a,
-                    <object>r.owner,
-                    side,
-                    r.price,
-                    r.qty,
-                    r.d,
-                    r.e,
-                    (r.flags & F_PRIORITY_KEPT) != 0,
-                )
-                + _REPLACED_DEFAULTS,
-            )
-        fields = (
-            r.seq,
-            ts,
-            r.a,
-            <object>r.owner,
-            side,
-            "limit" if r.flags & F_HAS_PRICE else "market",
-            price,
-            r.qty,
-            _TIFS[r.tif],
-            (r.flags & F_POST_ONLY) != 0,
-        )
+            _put(event, layout, 5, r.price)
+            _put(event, layout, 6, r.qty)
+            _put(event, layout, 7, r.d)
+            _put(event, layout, 8, r.e)
+            _put(event, layout, 9, (r.flags & F_PRIORITY_KEPT) != 0)
+            _put(event, layout, 10, None)  # a plain order has no old or new stop price
+            _put(event, layout, 11, None)
+            return event
+        _put(event, layout, 5, "limit" if r.flags & F_HAS_PRICE else "market")
+        _put(event, layout, 6, price)
+        _put(event, layout, 7, r.qty)
+        _put(event, layout, 8, _TIFS[r.tif])
+        _put(event, layout, 9, (r.flags & F_POST_ONLY) != 0)
+        cdef Py_ssize_t position = 10
         if kind == K_REJECTED:
-            return _build(_REJECTED, fields + (_REASONS[r.code],) + _SUBMIT_DEFAULTS)
-        return _build(_ACCEPTED, fields + _SUBMIT_DEFAULTS)
+            _put(event, layout, 10, _REASONS[r.code])
+            position = 11
+        for default in _SUBMIT_DEFAULTS:
+            _put(event, layout, position, default)
+            position += 1
+        return event
 
     cdef list events(self, Py_ssize_t start, Py_ssize_t stop):
         return [self.event(index) for index in range(start, stop)]

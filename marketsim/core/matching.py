@@ -47,6 +47,7 @@ from marketsim.core.events import (
 )
 from marketsim.core.mechanics import Mechanics
 from marketsim.core.stops import PendingStops
+from marketsim.core.types import BookSide
 from marketsim.errors import InvalidCommandError, PermissionDeniedError, UnknownOrderError
 
 
@@ -316,6 +317,15 @@ class MatchingEngine(Mechanics, Amendments, CallAuction):
             self.trigger_stops(events, touched, ts_event)
         self._emit_deltas(events, touched, ts_event)
         return events
+
+    def level_ticks(self, side: BookSide, depth: int | None = None) -> list[tuple[int, int, int]]:
+        """``[(price_ticks, qty_lots, order_count), ...]`` of one side of the book, best first.
+
+        ``depth`` levels at most (all for None). The compiled engine answers this without
+        moving its book out of C structures, so views of the book should ask here.
+        """
+        levels = itertools.islice(self.book.half(side).iter_levels(), depth)
+        return [(level.price_ticks, level.qty_lots, len(level.orders)) for level in levels]
 
     # -- internals --------------------------------------------------------------------------
 

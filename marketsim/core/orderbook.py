@@ -318,9 +318,7 @@ class OrderBook(BookView):
     # -- queries ----------------------------------------------------------------------------
 
     def _half(self, side: str) -> BookHalf:
-        if side not in BOOK_SIDES:
-            raise InvalidCommandError(f"side must be one of {BOOK_SIDES}, got {side!r}")
-        return self.engine.book.half(side)  # type: ignore[arg-type]
+        return self.engine.book.half(_checked_side(side))
 
     def iter_levels(self, side: BookSide, depth: int | None = None) -> Iterator[Level]:
         """The levels of one side from best to worst (engine objects, for display code)."""
@@ -333,10 +331,7 @@ class OrderBook(BookView):
 
     def level_ticks(self, side: BookSide, depth: int | None = None) -> list[tuple[int, int, int]]:
         """``[(price_ticks, qty_lots, order_count), ...]`` of one side, best first."""
-        return [
-            (level.price_ticks, level.qty_lots, len(level.orders))
-            for level in self.iter_levels(side, depth)
-        ]
+        return self.engine.level_ticks(_checked_side(side), depth)
 
     def queue(self, side: BookSide, price: float | Decimal) -> list[tuple[int, int | float]]:
         """``[(order_id, leaves_qty), ...]`` at one price level, in time priority.
@@ -395,6 +390,13 @@ class OrderBook(BookView):
         if position != len(logged):
             raise ValueError(f"event log has {len(logged) - position} events no command explains")
         return book
+
+
+def _checked_side(side: str) -> BookSide:
+    """``side`` if it names a side of the book ("bid" or "ask"); else InvalidCommandError."""
+    if side not in BOOK_SIDES:
+        raise InvalidCommandError(f"side must be one of {BOOK_SIDES}, got {side!r:.80}")
+    return side  # type: ignore[return-value]
 
 
 def engine_waiting(engine: MatchingEngine, order_id: int) -> int | None:

@@ -29,6 +29,7 @@ from marketsim.core import engine
 from marketsim.core.batch import as_command
 from marketsim.core.commands import CancelOrder, ExecuteOrder, ReplaceOrder, SubmitOrder
 from marketsim.core.matching import MatchingEngine as PureEngine
+from marketsim.core.orderbook import OrderBook
 from marketsim.errors import MarketsimError
 
 pytestmark = pytest.mark.skipif(
@@ -189,3 +190,29 @@ def test_a_pickled_engine_in_c_continues_as_the_pure_one():
     assert restored.apply(as_command(("sell", 1, 90, "IOC", "")), 51) == pure.apply(
         as_command(("sell", 1, 90, "IOC", "")), 51
     )
+
+
+def test_level_reads_come_from_c_without_moving_the_book():
+    pure, compiled = PureEngine(), eager_engine()
+    plain_flow(pure)
+    plain_flow(compiled)
+    for side in ("bid", "ask"):
+        for depth in (None, 0, 1, 2, 50):
+            assert compiled.level_ticks(side, depth) == pure.level_ticks(side, depth)
+    with pytest.raises(ValueError) as compiled_error:
+        compiled.level_ticks("bid", -1)
+    with pytest.raises(ValueError) as pure_error:
+        pure.level_ticks("bid", -1)
+    assert str(compiled_error.value) == str(pure_error.value)
+    assert compiled.fast_tier_active
+
+
+def test_an_order_book_shows_quotes_while_its_engine_stays_in_c():
+    book = OrderBook("ACME")
+    book.engine._fast.promote_after = 1
+    book.apply(SubmitOrder("sell", 5, 1010))
+    book.apply(SubmitOrder("buy", 3, 990))
+    assert book.engine.fast_tier_active
+    assert (book.best_bid_ticks, book.best_ask_ticks) == (990, 1010)
+    assert book.level_ticks("ask") == [(1010, 5, 1)]
+    assert book.engine.fast_tier_active
