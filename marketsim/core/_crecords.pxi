@@ -112,7 +112,8 @@ cdef class EventBatch:
             Py_XDECREF(record.owner)
             Py_XDECREF(record.owner2)
         self.size = 0
-        self.built = []
+        if self.built:
+            self.built = []
 
     cdef Record *add(self, uint8_t kind, int64_t seq, object ts) except NULL:
         """A new record at the end, its pointers set (``ts`` referenced), the rest to fill."""

@@ -49,13 +49,11 @@ def eager_engine():
 @given(st.lists(st.tuples(steps, st.booleans()), min_size=10, max_size=100))
 def test_events_stay_equal_across_tier_changes(drawn):
     pure, compiled = PureEngine(), eager_engine()
-    tiers_seen = set()
     for ts, (step, read_book) in enumerate(drawn):
         try:
             command = command_of(step)
         except MarketsimError:
             continue
-        tiers_seen.add(compiled.fast_tier_active)
         assert outcome(compiled, command, ts) == outcome(pure, command, ts), (ts, step)
         if read_book:  # a reader of the object book moves it out of C
             assert book_state(compiled) == book_state(pure), (ts, step)
