@@ -265,6 +265,14 @@ class MatchingEngine(_pure.MatchingEngine):
             _islice((), depth)  # the pure engine's error for a bad depth
         return tier.level_ticks(0 if side == BID else 1, depth)
 
+    def best_ticks(self, side):
+        """The best price of one side of the book in ticks, or None when it is empty."""
+        tier = <_FastTier>self._fast
+        if not tier.active:
+            return super().best_ticks(side)
+        cdef LevelArray *half = &tier.sides[0 if side == BID else 1]
+        return half.levels[half.size - 1].price if half.size else None
+
     def apply(self, command, ts_event):
         """Apply one command at time ``ts_event`` (int ns) and return its batch of events."""
         tier = <_FastTier>self._fast

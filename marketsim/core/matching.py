@@ -327,6 +327,11 @@ class MatchingEngine(Mechanics, Amendments, CallAuction):
         levels = itertools.islice(self.book.half(side).iter_levels(), depth)
         return [(level.price_ticks, level.qty_lots, len(level.orders)) for level in levels]
 
+    def best_ticks(self, side: BookSide) -> int | None:
+        """The best price of one side of the book in ticks, or None when it is empty."""
+        half = self.book.half(side)
+        return half.sign * half.keys[-1] if half.keys else None
+
     # -- internals --------------------------------------------------------------------------
 
     def _live_order(self, order_id: int, owner: str | None) -> RestingOrder:

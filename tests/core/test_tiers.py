@@ -202,7 +202,11 @@ def test_level_reads_come_from_c_without_moving_the_book():
     with pytest.raises(ValueError) as pure_error:
         pure.level_ticks("bid", -1)
     assert str(compiled_error.value) == str(pure_error.value)
+    for side in ("bid", "ask"):
+        assert compiled.best_ticks(side) == pure.best_ticks(side)
     assert compiled.fast_tier_active
+    empty = eager_engine()
+    assert empty.best_ticks("bid") is None and empty.best_ticks("ask") is None
 
 
 def test_an_order_book_shows_quotes_while_its_engine_stays_in_c():
