@@ -265,6 +265,15 @@ class MatchingEngine(_pure.MatchingEngine):
             _islice((), depth)  # the pure engine's error for a bad depth
         return tier.level_ticks(0 if side == BID else 1, depth)
 
+    def resting_state(self, order_id):
+        """Where a resting order stands, or None (see the pure engine); read from C there."""
+        tier = <_FastTier>self._fast
+        if not tier.active:
+            return super().resting_state(order_id)
+        if type(order_id) is not int or not 0 < order_id <= _LARGEST_ID:
+            return None
+        return tier.resting_state(order_id)
+
     def best_ticks(self, side):
         """The best price of one side of the book in ticks, or None when it is empty."""
         tier = <_FastTier>self._fast

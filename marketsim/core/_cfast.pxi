@@ -146,6 +146,20 @@ cdef class _FastTier(_CBook):
             result.append((level.price, level.qty, level.count))
         return result
 
+    cdef tuple resting_state(self, int64_t order_id):
+        """``MatchingEngine.resting_state`` read from the C book."""
+        cdef int32_t slot = self.id_get(order_id)
+        if slot == NO_SLOT:
+            return None
+        cdef OrderSlot *order = &self.pool[slot]
+        cdef PriceLevel *level = &self.sides[0 if order.buying else 1].levels[self.level_of(slot)]
+        cdef int32_t position = level.count
+        cdef int32_t behind = level.tail
+        while behind != slot:  # counted from the back: a new order is last
+            position -= 1
+            behind = self.pool[behind].prev
+        return (order.price, position, level.count, order.filled, order.qty)
+
     # -- commands ----------------------------------------------------------------------------
 
     cdef int64_t take_id(self, object order_id) except -1:

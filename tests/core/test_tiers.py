@@ -218,3 +218,49 @@ def test_an_order_book_shows_quotes_while_its_engine_stays_in_c():
     assert (book.best_bid_ticks, book.best_ask_ticks) == (990, 1010)
     assert book.level_ticks("ask") == [(1010, 5, 1)]
     assert book.engine.fast_tier_active
+
+
+def summary(book: OrderBook, command, ts: int):
+    """What ``OrderBook.execute`` reports for a command, or the error it raised."""
+    try:
+        result = book.execute(command, ts)
+    except MarketsimError as error:
+        return type(error), str(error)
+    return (
+        result.status,
+        result.reason,
+        result.filled_lots,
+        result.leaves_lots,
+        result.queue_spot,
+        result.events,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(steps, min_size=5, max_size=80))
+def test_order_results_stay_equal_while_the_engine_changes_tier(drawn):
+    pure_book, compiled_book = OrderBook("ACME"), OrderBook("ACME")
+    pure_book.engine = PureEngine()
+    compiled_book.engine = eager_engine()
+    for ts, step in enumerate(drawn):
+        try:
+            command = command_of(step)
+        except MarketsimError:
+            continue
+        if type(command) not in (SubmitOrder, CancelOrder, ReplaceOrder, ExecuteOrder):
+            assert outcome(compiled_book.engine, command, ts) == outcome(
+                pure_book.engine, command, ts
+            )
+            continue
+        assert summary(compiled_book, command, ts) == summary(pure_book, command, ts), step
+    assert book_state(compiled_book.engine) == book_state(pure_book.engine)
+
+
+def test_order_book_commands_leave_the_engine_in_c():
+    book = OrderBook("ACME")
+    book.engine._fast.promote_after = 1
+    book.execute(SubmitOrder("sell", 5, 1010))
+    result = book.execute(SubmitOrder("sell", 2, 1010))
+    assert (result.queue_spot.position, result.queue_spot.orders_at_level) == (2, 2)
+    book.execute(CancelOrder(result.order_id))
+    assert book.engine.fast_tier_active
