@@ -36,6 +36,7 @@ ctypedef struct PriceLevel:
     int32_t head
     int32_t tail
     int32_t count
+    int64_t created_at  # when it was made: the order of the object book's ``levels`` dict
     uint8_t is_new
 
 
@@ -78,6 +79,7 @@ cdef class _CBook:
     cdef Py_ssize_t ids_live
     cdef int hash_shift
     cdef int64_t rest_count
+    cdef int64_t level_count  # levels made so far (see ``PriceLevel.created_at``)
 
     def __cinit__(self):
         self.sides[0].sign = 1
@@ -219,6 +221,8 @@ cdef class _CBook:
         level.head = NO_SLOT
         level.tail = NO_SLOT
         level.count = 0
+        level.created_at = self.level_count
+        self.level_count += 1
         level.is_new = True
         return index
 

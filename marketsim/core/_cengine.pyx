@@ -230,6 +230,22 @@ class MatchingEngine(_pure.MatchingEngine):
         _set(self, ENGINE_BOOK, book)
 
     @property
+    def _next_trade_id(self):
+        """The trade-id counter (``itertools.count(n).__next__``), which the fast tier owns
+        while active: reading it from Python moves the book into objects, as ``book`` does."""
+        tier = <_FastTier>self._fast
+        if tier.active:
+            demote(tier, self)
+        return _get(self, ENGINE_TRADE_IDS)
+
+    @_next_trade_id.setter
+    def _next_trade_id(self, counter):
+        tier = <_FastTier>self._fast
+        if tier.active:
+            demote(tier, self)
+        _set(self, ENGINE_TRADE_IDS, counter)
+
+    @property
     def fast_tier_active(self):
         """Is the book in C structures right now (see the module docstring)?"""
         return (<_FastTier>self._fast).active

@@ -8,7 +8,9 @@
 # reader that kept ``engine.book.bids`` never sees it go stale). Anything else moves the
 # state into objects first (``demote``); after enough plain commands in a row it moves back
 # (``promote``). Both moves keep everything the events depend on: queue order, ``is_new``
-# levels, filled lots, the trade-id counter and the order of the engine's id index.
+# levels, filled lots, the trade-id counter and the orders of the object book's dicts (the id
+# index by resting, each side's levels by creation), so a moved book equals the pure one's
+# in every detail a snapshot or a fingerprint sees.
 
 import itertools
 
@@ -125,10 +127,17 @@ cdef bint promote(_FastTier tier, object engine) except -1:
                     _get(order, ORDER_FILLED),
                     _get(order, ORDER_POST_ONLY),
                 )
+    # The dicts' orders (orders by resting, levels by creation) are kept for the way back.
     tier.rest_count = 0
-    for order_id in _get(book, BOOK_ORDERS):  # the index's order is the order of resting
+    for order_id in _get(book, BOOK_ORDERS):
         tier.pool[tier.id_get(order_id)].rested_at = tier.rest_count
         tier.rest_count += 1
+    tier.level_count = 0
+    for side in range(2):
+        for price in _get(_get(book, BOOK_BIDS if side == 0 else BOOK_ASKS), HALF_LEVELS):
+            index = tier.find_level(side, price)
+            tier.sides[side].levels[index].created_at = tier.level_count
+            tier.level_count += 1
     tier.next_trade_id = next_trade_id
     _set(engine, ENGINE_BOOK, None)
     tier.active = True
@@ -140,6 +149,7 @@ cdef int demote(_FastTier tier, object engine) except -1:
     """Move the fast tier's book into a new object book (``BookState``) on the engine."""
     book = BookState()
     orders = []  # (rested_at, order) of every resting order
+    created = []  # (created_at, level) of the levels of one side
     cdef int side
     cdef int32_t slot
     cdef PriceLevel *c_level
@@ -150,6 +160,7 @@ cdef int demote(_FastTier tier, object engine) except -1:
         keys = _get(half, HALF_KEYS)
         book_side = BID if side == 0 else ASK
         order_side = "buy" if side == 0 else "sell"
+        created.clear()
         for index in range(tier.sides[side].size):
             c_level = &tier.sides[side].levels[index]
             level = Level(book_side, c_level.price)
@@ -174,8 +185,11 @@ cdef int demote(_FastTier tier, object engine) except -1:
                 queue[c_order.order_id] = order
                 orders.append((c_order.rested_at, order))
                 slot = c_order.next
-            levels[c_level.price] = level
+            created.append((c_level.created_at, level))
             keys.append(tier.sides[side].sign * c_level.price)
+        created.sort(key=_first)
+        for _, level in created:
+            levels[_get(level, LEVEL_PRICE)] = level
     orders.sort(key=_first)
     index_by_id = _get(book, BOOK_ORDERS)
     for _, order in orders:

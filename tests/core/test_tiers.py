@@ -37,6 +37,18 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def object_layout(engine_) -> tuple:
+    """What a snapshot or a fingerprint also sees: the dicts' orders and the trade counter."""
+    book = engine_.book
+    return (
+        list(book.bids.levels),
+        list(book.asks.levels),
+        list(book.orders),
+        [list(level.orders) for level in book.bids.levels.values()],
+        repr(engine_._next_trade_id.__self__),
+    )
+
+
 def eager_engine():
     """A compiled engine that moves its book back into C after every plain command."""
     subject = engine.MatchingEngine()
@@ -58,7 +70,9 @@ def test_events_stay_equal_across_tier_changes(drawn):
         if read_book:  # a reader of the object book moves it out of C
             assert book_state(compiled) == book_state(pure), (ts, step)
             assert not compiled.fast_tier_active
+            assert object_layout(compiled) == object_layout(pure), (ts, step)
     assert book_state(compiled) == book_state(pure)
+    assert object_layout(compiled) == object_layout(pure)
     compiled.book.check_integrity(allow_cross=compiled.phase != "continuous")
 
 
