@@ -8,8 +8,14 @@ The contenders: the pure-Python engine (the reference), the compiled engine (whe
 ``heapq`` baseline, and bourse (a Rust book with a Python API, ``pip install bourse``; skipped
 with a note when absent). The engines are measured twice: through ``apply`` with a command
 object per operation (below), and through ``apply_many`` with compact commands in chunks of
-1,000 (the bulk path: no command objects, every event still built; the garbage collector
-paused, as bulk users pause it).
+1,000 (the bulk path: no command objects; the garbage collector paused, as bulk users pause
+it). The compiled ``apply_many`` returns its events as compact records that become event
+objects when read, so it is measured twice: as it returns ("lazy") and with every event
+object of every batch built ("all read"). The judged figure is "lazy": every event is
+produced, as a record, and the issue allows events to become objects only when read (bourse,
+the peer, keeps its events in Rust too); "all read" and the per-call figure are shown
+beside it. A bulk run's latency is the time of each chunk of 1,000 divided by 1,000 (p50 /
+p99 over the chunks), since it has no per-operation time.
 
 The workload is one instrument's order flow: about 60% limit orders priced around a fixed mid
 (roughly a quarter of them priced through it, so they trade at once), 10% market orders and
@@ -47,7 +53,7 @@ one with ``--pure``; the compiled one's C functions show as one line).
 bourse keeps its trades in Rust and is called once per operation; its trades are checked
 against the engines' (same price, quantity, maker and taker, in order) and the first
 difference is printed. Targets (issue 14): compiled at least 4x pure, and at least bourse's
-rate, on this workload in the same run.
+rate, on this workload in the same run (judged on "compiled apply_many, lazy").
 
 ``benchmarks/mechanics.py`` replays this same workload on the engine before and after the
 exchange mechanics (stops, icebergs, STP, auctions), and a variant with stops and icebergs.
@@ -68,7 +74,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import bourse_peer  # benchmarks/ is on sys.path when run as a script
-from engine_checks import compact_chunks, compare_bourse, compare_engines, compare_events
+from engine_checks import CHUNK, compact_chunks, compare_bourse, compare_engines, compare_events
 from heapq_book import HeapqBook
 from workload import CANCEL, KINDS, LIMIT, MARKET, Op, generate_workload
 
@@ -86,6 +92,10 @@ THROUGHPUT_REPEATS = 3
 TARGET_EVENTS_PER_S = 400_000
 TARGET_RATIO = 2.0  # pure engine / heapq
 TARGET_COMPILED_RATIO = 4.0  # compiled / pure
+
+#: The compiled bulk runs: events left as records, and every event object built.
+LAZY = "compiled apply_many, lazy"
+READ = "compiled apply_many, all read"
 
 
 class Book(Protocol):
@@ -137,27 +147,45 @@ COMPILED = Contender("compiled engine", engine.MatchingEngine)
 BASELINE = Contender("heapq book", HeapqBook)
 
 
-def replay_many(new_engine: Callable[[], MatchingEngine], chunks: list) -> tuple[float, float]:
+def replay_many(
+    new_engine: Callable[[], MatchingEngine],
+    chunks: list,
+    read_events: bool = False,
+    chunk_latencies: array | None = None,
+) -> tuple[float, float]:
     """Replay compact chunks through ``apply_many``; return the wall and CPU time in s.
 
-    The cyclic garbage collector is paused over the replay, as the bulk users (``sim.run``,
-    the recorder, the frames) pause it: a chunk's events outlive the call, and with the
-    collector on, each chunk's survivors are promoted and rescanned with everything else.
+    With ``read_events`` every event object of every batch is built (``list(batch)``): the
+    compiled engine returns its events as compact records that become objects only when read,
+    so this is its rate for the full event output. With ``chunk_latencies``, each chunk's
+    time in ns is stored there. The cyclic garbage collector is paused over the replay, as
+    the bulk users (``sim.run``, the recorder, the frames) pause it: a chunk's events outlive
+    the call, and with the collector on, each chunk's survivors are promoted and rescanned.
     """
     apply_many = new_engine().apply_many
+    clock = time.perf_counter_ns
     cpu_started = time.process_time()
     started = time.perf_counter()
     with gc_paused():
-        for chunk in chunks:
-            apply_many(chunk)
+        for number, chunk in enumerate(chunks):
+            chunk_started = clock()
+            batch = apply_many(chunk)
+            if read_events:
+                list(batch)
+            if chunk_latencies is not None:
+                chunk_latencies[number] = clock() - chunk_started
     return time.perf_counter() - started, time.process_time() - cpu_started
 
 
-def peak_traced_mb(new_book: Callable[[], Book], ops: list[Op]) -> float:
-    """Peak Python heap (MB, by ``tracemalloc``) allocated while a fresh book replays ``ops``."""
+def peak_traced_mb(replay_once: Callable[[], object]) -> float:
+    """Peak Python heap (MB, by ``tracemalloc``) allocated while ``replay_once`` runs.
+
+    The compiled engine takes its C structures and event records from Python's allocator,
+    so they are counted as the pure engine's objects are.
+    """
     tracemalloc.start()
     try:
-        replay(new_book, ops)
+        replay_once()
         return tracemalloc.get_traced_memory()[1] / 1e6
     finally:
         tracemalloc.stop()
@@ -208,6 +236,11 @@ def throughput(
     return rates, cpu_rates
 
 
+def judged(name: str) -> str:
+    """A note after a target line whose figure is shown but not the one judged."""
+    return "" if name == LAZY else " (shown, not judged)"
+
+
 def verdict(passed: bool) -> str:
     return "PASS" if passed else "FAIL"
 
@@ -239,9 +272,12 @@ def benchmark(n_events: int, seed: int) -> None:
     runs: dict[str, Callable[[], tuple[float, float]]] = {
         book.name: (lambda book=book: replay(book.new_book, ops)) for book in books
     }
-    runs["pure apply_many"] = lambda: replay_many(PURE.new_book, chunks)
+    bulk = {"pure apply_many": (PURE, False)}
     if compiled:
-        runs["compiled apply_many"] = lambda: replay_many(COMPILED.new_book, chunks)
+        bulk[LAZY] = (COMPILED, False)
+        bulk[READ] = (COMPILED, True)
+    for name, (book, read) in bulk.items():
+        runs[name] = lambda book=book, read=read: replay_many(book.new_book, chunks, read)
     if bourse_peer.available():
         runs["bourse"] = lambda: bourse_peer.replay(ops)[:2]
     rates, cpu_rates = throughput(ops, runs)
@@ -254,13 +290,22 @@ def benchmark(n_events: int, seed: int) -> None:
             time_each_op(book.new_book, ops, latencies)
             timed, peak = (
                 latency_columns(ops, latencies),
-                f"{peak_traced_mb(book.new_book, ops):.1f}",
+                f"{peak_traced_mb(lambda book=book: replay(book.new_book, ops)):.1f}",
             )
         elif name == "bourse":
             bourse_peer.time_each_op(ops, latencies)
             timed, peak = latency_columns(ops, latencies), "n/a (Rust)"
-        else:  # a bulk run has no per-operation time
-            timed, peak = ["-"] * (len(KINDS) + 1), "-"
+        else:  # a bulk run: the time per op averaged over each chunk
+            bulk_book, read = bulk[name]
+            per_chunk = array("q", bytes(8 * len(chunks)))
+            replay_many(bulk_book.new_book, chunks, read, per_chunk)
+            mean_per_op = array("q", (ns // CHUNK for ns in per_chunk))
+            timed = [latency_columns([(LIMIT,)] * len(chunks), mean_per_op)[0]]
+            timed += ["-"] * len(KINDS)
+            peak_mb = peak_traced_mb(
+                lambda book=bulk_book, read=read: replay_many(book.new_book, chunks, read)
+            )
+            peak = f"{peak_mb:.1f}"
         rows.append([name, f"{rates[name]:,.0f}", f"{cpu_rates[name]:,.0f}", *timed, peak])
     header = ["book", "events/s", "cpu events/s", "all ops", LIMIT, MARKET, CANCEL, "peak MB"]
     print_table(header, rows)
@@ -314,18 +359,22 @@ def benchmark(n_events: int, seed: int) -> None:
         f"({heapq_ratio:.2f}x)"
     )
     if compiled:
-        for name in (COMPILED.name, "compiled apply_many"):
+        # Judged: the bulk path as it returns, every event produced as a compact record (the
+        # issue allows events made lazily). Shown beside it: every event object built, and
+        # the per-call path.
+        for name in (LAZY, READ, COMPILED.name):
             ratio = rates[name] / pure_rate
             print(
-                f"target {name} >= {TARGET_COMPILED_RATIO:.0f}x pure: "
+                f"target {name} >= {TARGET_COMPILED_RATIO:.0f}x pure{judged(name)}: "
                 f"{verdict(ratio >= TARGET_COMPILED_RATIO)} ({ratio:.2f}x)"
             )
         if bourse_peer.available():
-            best = max(rates[COMPILED.name], rates["compiled apply_many"])
-            print(
-                f"target compiled >= bourse: {verdict(best >= rates['bourse'])} "
-                f"({best:,.0f} vs {rates['bourse']:,.0f} events/s)"
-            )
+            for name in (LAZY, READ):
+                print(
+                    f"target {name} >= bourse{judged(name)}: "
+                    f"{verdict(rates[name] >= rates['bourse'])} "
+                    f"({rates[name]:,.0f} vs {rates['bourse']:,.0f} events/s)"
+                )
         print(f"event check compiled vs pure: {verdict(engines_differ is None)}")
     print(f"event check pure vs heapq: {verdict(check.mismatch_at is None)}")
     if bourse_peer.available():

@@ -1,23 +1,25 @@
 # cython: language_level=3, infer_types=True
-"""The compiled twin of the matching engine's hot path (Cython).
+"""The compiled twin of the matching engine (Cython), in two tiers.
 
 ``MatchingEngine`` here is a subclass of the pure ``marketsim.core.matching.MatchingEngine``
-over the very same book state (``BookState``, ``Level``, ``RestingOrder``). It replaces the
-common path with C functions:
+that keeps its book in one of two forms (``_ctier.pxi`` moves it between them):
 
-* ``submit`` of a plain order (limit or market; GTC, IOC or FOK; post-only) in continuous
-  trading, with its matching, resting and book deltas;
-* ``cancel`` of a resting order;
-* ``_match`` and ``_emit_deltas``, which the rarer rules call too;
-* ``apply_many``, which also takes compact commands (``marketsim.core.batch``) and applies
-  plain orders and cancels without building command objects.
+* the fast tier, while the market is plain (continuous trading, no pending stop, no market
+  order waiting for an auction, no iceberg resting): the book lives in C structures
+  (``_cbook.pxi``) and plain orders (limit or market; GTC, IOC or FOK; post-only), cancels,
+  executions (``ExecuteOrder``) and replaces of price and quantity run in C
+  (``_cfast.pxi``), writing their events as compact records (``_crecords.pxi``);
+* the object tier: the pure engine's own ``BookState``. Stops, icebergs, self-trade
+  prevention, halts, call auctions and stop replaces run in the shared Python code
+  (``Mechanics``, ``Amendments``, ``CallAuction``), helped by C functions over the same
+  objects for plain orders, cancels, matching and deltas (``_cobjects.pxi``; slots read through
+  ``_cslots.pxi``).
 
-Everything else runs in the shared Python code it inherits: stops, icebergs, self-trade
-prevention and halts (``Mechanics``), replace and cancels of waiting orders (``Amendments``),
-call auctions (``CallAuction``) and ``ExecuteOrder``. The differential test in
-``tests/core/test_differential.py`` checks that both engines produce equal events.
-
-State and events are read, written and built through their slots from C (``_cslots.pxi``).
+Reading ``engine.book`` (a view, a snapshot, a rule written in Python) moves the book into
+objects first, so every reader sees the pure engine's state. ``apply`` returns a list of
+event objects, as the pure engine does; ``apply_many`` returns an ``EventBatch`` whose events
+are built when read. The differential test in ``tests/core/test_differential.py`` checks that
+both engines produce equal events, across the tier boundaries too.
 """
 
 include "_cslots.pxi"
@@ -26,7 +28,13 @@ from marketsim._gc import gc_paused
 from marketsim.core import matching as _pure
 from marketsim.core.batch import as_command
 from marketsim.core.book import BookHalf, BookState, IcebergOrder, Level, RestingOrder, fillable_lots
-from marketsim.core.commands import MAX_ORDER_ID, CancelOrder, SubmitOrder
+from marketsim.core.commands import (
+    MAX_ORDER_ID,
+    CancelOrder,
+    ExecuteOrder,
+    ReplaceOrder,
+    SubmitOrder,
+)
 from marketsim.core.events import (
     CONTINUOUS,
     REASON_FOK_UNFILLABLE,
@@ -39,8 +47,11 @@ from marketsim.core.events import (
     OrderAccepted,
     OrderCancelled,
     OrderRejected,
+    OrderReplaced,
     Trade,
 )
+from collections import OrderedDict
+
 from marketsim.core.matching import OrderIds
 from marketsim.core.types import MAX_PRICE_TICKS, MAX_QTY_LOTS
 from marketsim.errors import InvalidCommandError
@@ -50,355 +61,261 @@ cdef long long _MAX_PRICE = MAX_PRICE_TICKS
 cdef long long _MAX_QTY = MAX_QTY_LOTS
 
 include "_cstate.pxi"
+include "_cobjects.pxi"
+include "_cbook.pxi"
+include "_crecords.pxi"
+include "_cfast.pxi"
+include "_ctier.pxi"
 
 
-cdef object _delta(object level, object seq, object ts_event, bint last):
-    """The ``BookDelta`` publishing ``level``'s state (the first one says "add")."""
-    count = len(<object>_get(level, LEVEL_ORDERS))
-    if not count:
-        action = "delete"
-    elif _get(level, LEVEL_IS_NEW):
-        action = "add"
-        _set(level, LEVEL_IS_NEW, False)
-    else:
-        action = "update"
-    return _build(
-        _DELTA,
-        (
-            seq,
-            ts_event,
-            _get(level, LEVEL_SIDE),
-            _get(level, LEVEL_PRICE),
-            _get(level, LEVEL_QTY),
-            count,
-            action,
-            last,
-        ),
-    )
+cdef object _islice = itertools.islice
 
 
-cdef object _rest(object book, object order, bint buying, object price, object qty):
-    """Queue ``order`` at the back of its level (created if needed); return the level."""
-    half = _half(book, buying)
-    level = (<dict>_get(half, HALF_LEVELS)).get(price)
-    if level is None:
-        level = half.level_for(price)
-    _exactly(level, Level)
-    order_id = _get(order, ORDER_ID)
-    _get(level, LEVEL_ORDERS)[order_id] = order
-    _set(level, LEVEL_QTY, _get(level, LEVEL_QTY) + qty)
-    (<dict>_get(book, BOOK_ORDERS))[order_id] = order
-    return level
+cdef inline int _tif_code(object tif):
+    return TIF_GTC if tif == "GTC" else (TIF_IOC if tif == "IOC" else TIF_FOK)
 
 
-cdef object _unrest(object book, object order):
-    """Take ``order`` out of its level (dropping the level if it empties); return it."""
-    half = _half(book, _get(order, ORDER_SIDE) == "buy")
-    price = _get(order, ORDER_PRICE)
-    level = _exactly((<dict>_get(half, HALF_LEVELS))[price], Level)
-    orders = _get(level, LEVEL_ORDERS)
-    order_id = _get(order, ORDER_ID)
-    del orders[order_id]
-    _set(level, LEVEL_QTY, _get(level, LEVEL_QTY) - _get(order, ORDER_QTY))
-    del (<dict>_get(book, BOOK_ORDERS))[order_id]
-    if not orders:
-        half.remove_level(price)
-    return level
+cdef bint _fast_command(object command, object kind):
+    """Can the fast tier apply ``command`` (a command object of type ``kind``)?"""
+    if kind is SubmitOrder:
+        order_id = (<object>command).order_id
+        return (<object>command).mechanics is None and (order_id is None or order_id < _LARGEST_ID)
+    if kind is CancelOrder or kind is ExecuteOrder:
+        return True
+    return kind is ReplaceOrder and (<object>command).stop_price_ticks is None
 
 
-cdef long long _match(
-    object engine,
-    list events,
-    dict touched,
-    object opposite,
-    object side,
-    object limit,
-    long long leaves,
-    object taker_id,
-    object taker_owner,
-    object ts_event,
-    object stp,
-) except -1:
-    """Trade ``leaves`` lots against ``opposite`` up to ``limit``; return what is left."""
-    _exactly(opposite, BookHalf)
-    cdef dict levels = _get(opposite, HALF_LEVELS)
-    cdef list keys = _get(opposite, HALF_KEYS)
-    cdef long long sign = _get(opposite, HALF_SIGN)
-    cdef dict index = _get(_book(engine), BOOK_ORDERS)
-    cdef long long seq = _get(engine, ENGINE_SEQ)
-    cdef bint buying = side == "buy"
-    cdef bint has_limit = limit is not None
-    cdef long long limit_ticks = limit if has_limit else 0
-    cdef long long price, fill, maker_qty
-    cdef bint traded = False
-    cdef long long traded_at = 0
-    next_trade_id = _get(engine, ENGINE_TRADE_IDS)
-    prevented_owner = taker_owner if stp else ""
-    while leaves and keys:
-        price = sign * <long long>keys[-1]
-        if has_limit and (price > limit_ticks if buying else price < limit_ticks):
-            break
-        level = _exactly(levels[price], Level)
-        touched[level] = None
-        orders = _get(level, LEVEL_ORDERS)
-        while leaves and orders:
-            maker = _resting(next(iter(orders.values())))
-            if prevented_owner and _get(maker, ORDER_OWNER) == prevented_owner:
-                _set(engine, ENGINE_SEQ, seq)
-                leaves = engine.prevent_self_trade(
-                    events, level, maker, stp, leaves, taker_id, side, limit, ts_event
-                )
-                seq = _get(engine, ENGINE_SEQ)
-                continue
-            maker_qty = _get(maker, ORDER_QTY)
-            fill = maker_qty if maker_qty < leaves else leaves
-            seq += 1
-            maker_id = _get(maker, ORDER_ID)
-            events.append(
-                _build(
-                    _TRADE,
-                    (
-                        seq,
-                        ts_event,
-                        next_trade_id(),
-                        price,
-                        fill,
-                        side,
-                        maker_id,
-                        taker_id,
-                        _get(maker, ORDER_OWNER),
-                        taker_owner,
-                    ),
-                )
-            )
-            leaves -= fill
-            _set(level, LEVEL_QTY, _get(level, LEVEL_QTY) - fill)
-            _set(maker, ORDER_FILLED, _get(maker, ORDER_FILLED) + fill)
-            traded = True
-            traded_at = price
-            if fill != maker_qty:
-                _set(maker, ORDER_QTY, maker_qty - fill)
-            elif _hidden_lots(maker):
-                _set(maker, ORDER_QTY, 0)
-                seq = engine._refill(events, maker, level, seq, ts_event)
-            else:
-                _set(maker, ORDER_QTY, 0)
-                orders.popitem(last=False)
-                del index[maker_id]
-        if not orders:
-            del levels[price]
-            keys.pop()
-    _set(engine, ENGINE_SEQ, seq)
-    if traded:
-        _set(engine, ENGINE_LAST_TRADE, traded_at)
-    return leaves
-
-
-cdef void _emit_deltas(object engine, list events, dict touched, object ts_event) except *:
-    """One delta per touched level, the last flagged ``last``."""
-    cdef long long seq = _get(engine, ENGINE_SEQ)
-    cdef Py_ssize_t remaining = len(touched)
-    if not remaining:
-        events[-1].last = True  # as the pure engine does (it raises for a non-delta)
-        return
-    for level in touched:
-        seq += 1
-        remaining -= 1
-        events.append(_delta(_exactly(level, Level), seq, ts_event, remaining == 0))
-    _set(engine, ENGINE_SEQ, seq)
-
-
-cdef list _submit_plain(
-    object engine,
-    object order_id,
-    object side,
-    object qty,
-    object price,
-    object tif,
-    bint post_only,
-    object owner,
-    object ts_event,
-):
-    """A plain order in continuous trading: ``MatchingEngine.submit`` after its id checks."""
-    book = _book(engine)
-    cdef bint buying = side == "buy"
-    opposite = _half(book, not buying)
-    cdef bint has_price = price is not None
-    order_type = "limit" if has_price else "market"
-    cdef long long ticks = price if has_price else 0
-    cdef list keys = _get(opposite, HALF_KEYS)
-    cdef bint has_best = len(keys) > 0
-    cdef long long best = 0
-    if has_best:
-        best = <long long>_get(opposite, HALF_SIGN) * <long long>keys[-1]
-    cdef bint crosses = has_best and (
-        not has_price or (ticks >= best if buying else ticks <= best)
-    )
-    cdef bint fok = tif == "FOK"
-    reject_reason = None
-    if not has_best:
-        if not has_price:
-            reject_reason = REASON_NO_LIQUIDITY
-        elif fok:
-            reject_reason = REASON_FOK_UNFILLABLE
-    elif post_only and crosses:
-        reject_reason = REASON_POST_ONLY_WOULD_CROSS
-    elif fok and fillable_lots(opposite, side, price, qty) < qty:
-        reject_reason = REASON_FOK_UNFILLABLE
-    seq = _get(engine, ENGINE_SEQ) + 1
-    fields = (seq, ts_event, order_id, owner, side, order_type, price, qty, tif, post_only)
-    if reject_reason is not None:
-        _set(engine, ENGINE_SEQ, seq)
-        return [_build(_REJECTED, fields + (reject_reason,) + _SUBMIT_DEFAULTS)]
-
-    cdef list events = [_build(_ACCEPTED, fields + _SUBMIT_DEFAULTS)]
-    cdef bint gtc = tif == "GTC"
-    if not crosses and gtc and has_price:
-        # The common case: a limit order that rests without trading changes one level.
-        order = _build(_RESTING, (order_id, owner, side, price, qty, 0, post_only))
-        level = _rest(book, order, buying, price, qty)
-        _set(engine, ENGINE_SEQ, seq + 1)
-        events.append(_delta(level, seq + 1, ts_event, True))
-        return events
-
-    _set(engine, ENGINE_SEQ, seq)
-    cdef dict touched = {}
-    cdef long long leaves = qty
-    if crosses:
-        leaves = _match(
-            engine, events, touched, opposite, side, price, leaves, order_id, owner, ts_event, ""
+cdef int _run_fast(_FastTier tier, EventBatch out, object command, object kind, object ts) except -1:
+    """Apply a command object that ``_fast_command`` accepted, in the fast tier."""
+    if kind is SubmitOrder:
+        price = command.price_ticks
+        tier.submit(
+            out,
+            tier.take_id(command.order_id),
+            command.side == "buy",
+            command.qty_lots,
+            price is not None,
+            0 if price is None else price,
+            _tif_code(command.tif),
+            command.post_only,
+            command.owner,
+            ts,
         )
-    if leaves:
-        if not has_price or not gtc:
-            seq = _get(engine, ENGINE_SEQ) + 1
-            _set(engine, ENGINE_SEQ, seq)
-            reason = REASON_IOC_REMAINDER if has_price else REASON_MARKET_REMAINDER
-            events.append(
-                _build(_CANCELLED, (seq, ts_event, order_id, owner, side, price, leaves, reason))
-            )
-        else:
-            order = _build(
-                _RESTING, (order_id, owner, side, price, leaves, qty - leaves, post_only)
-            )
-            touched[_rest(book, order, buying, price, leaves)] = None
-    if _get(engine, ENGINE_STOPS):
-        engine.trigger_stops(events, touched, ts_event)
-    if touched:
-        _emit_deltas(engine, events, touched, ts_event)
-    return events
+    elif kind is CancelOrder:
+        tier.cancel(out, command.order_id, command.owner, ts)
+    elif kind is ExecuteOrder:
+        tier.execute(out, command.order_id, command.qty_lots, ts)
+    else:
+        tier.replace(out, command.order_id, command.qty_lots, command.price_ticks, command.owner, ts)
+    tier.commands_since_promotion += 1
+    return 0
 
 
-cdef list _cancel(object engine, object order_id, object owner, object ts_event):
-    """``MatchingEngine.cancel`` of a resting order (a waiting one goes to the shared code)."""
-    book = _book(engine)
-    order = (<dict>_get(book, BOOK_ORDERS)).get(order_id)
-    if order is None:
-        return engine.cancel_pending(CancelOrder(order_id, owner), ts_event)
-    _resting(order)
-    if owner is not None and owner != _get(order, ORDER_OWNER):
-        engine._live_order(order_id, owner)  # raises PermissionDeniedError
-    level = _unrest(book, order)
-    seq = _get(engine, ENGINE_SEQ)
-    _set(engine, ENGINE_SEQ, seq + 2)
-    cancelled = _build(
-        _CANCELLED,
-        (
-            seq + 1,
-            ts_event,
-            _get(order, ORDER_ID),
-            _get(order, ORDER_OWNER),
-            _get(order, ORDER_SIDE),
-            _get(order, ORDER_PRICE),
-            _get(order, ORDER_QTY) + _hidden_lots(order),
-            REASON_USER,
-        ),
-    )
-    return [cancelled, _delta(level, seq + 2, ts_event, True)]
+cdef bint _fast_tier_ready(_FastTier tier, object engine) except -1:
+    """Is the fast tier active (promoted now if it is due) and the market still plain?"""
+    if not tier.active:
+        return consider_promotion(tier, engine)
+    if _plain_market(engine):
+        return True
+    demote(tier, engine)  # the phase or the pending orders were changed from outside
+    return False
 
 
-cdef object _take_id(object engine, object order_id):
-    """The order id a submit uses: the next free one, or the given one if it is not live."""
-    ids = _exactly(_get(engine, ENGINE_IDS), OrderIds)
-    next_id = _get(ids, IDS_NEXT)
-    if order_id is None:
-        _set(ids, IDS_NEXT, next_id + 1)
-        return next_id
-    if engine.is_live(order_id):
-        raise InvalidCommandError(f"order_id {order_id} is already live")
-    if order_id >= next_id:
-        _set(ids, IDS_NEXT, order_id + 1)
-    return order_id
+cdef list _object_apply(object engine, object command, object ts_event):
+    """``apply`` in the object tier: plain orders and cancels in C, the rest in Python."""
+    kind = type(command)
+    if kind is SubmitOrder:
+        return _submit(engine, command, ts_event)
+    if kind is CancelOrder:
+        return _cancel(engine, command.order_id, command.owner, ts_event)
+    return _Engine.apply(engine, command, ts_event)
 
 
-cdef list _submit(object engine, object cmd, object ts_event):
-    """``MatchingEngine.submit``: plain orders here, the rest in the shared Python code."""
-    if type(cmd) is not SubmitOrder:
-        return _Engine.submit(engine, cmd, ts_event)
-    order_id = _take_id(engine, cmd.order_id)
-    if cmd.mechanics is not None or _get(engine, ENGINE_PHASE) is not _CONTINUOUS:
-        return engine.submit_with_mechanics(cmd, order_id, ts_event)
-    return _submit_plain(
-        engine,
-        order_id,
-        cmd.side,
-        cmd.qty_lots,
-        cmd.price_ticks,
-        cmd.tif,
-        cmd.post_only,
-        cmd.owner,
-        ts_event,
-    )
+cdef list _object_apply_compact(object engine, object command, object ts_event):
+    """A compact command in the object tier (a plain order without building its object)."""
+    if (
+        type(command) is tuple
+        and len(<tuple>command) == 5
+        and _get(engine, ENGINE_PHASE) is _CONTINUOUS
+    ):
+        side, qty, price, tif, owner = <tuple>command
+        if not _valid_plain(side, qty, price, tif, owner):
+            SubmitOrder(side, qty, price, tif, False, owner)  # raises the same error
+        return _submit_plain(
+            engine, _take_id(engine, None), side, qty, price, tif, False, owner, ts_event
+        )
+    if type(command) is int and 0 < command <= MAX_ORDER_ID:
+        return _cancel(engine, command, None, ts_event)
+    return _object_apply(engine, as_command(command), ts_event)
 
 
-cdef inline bint _valid_plain(object side, object qty, object price, object tif, object owner):
-    """The checks ``SubmitOrder`` makes, for a compact plain order (True when it passes)."""
-    if side != "buy" and side != "sell":
-        return False
-    if type(qty) is not int or not 0 < qty <= _MAX_QTY:
-        return False
-    if price is not None and (type(price) is not int or not 0 < price <= _MAX_PRICE):
-        return False
-    if tif != "GTC" and tif != "IOC" and tif != "FOK":
-        return False
-    return type(owner) is str
-
-
-cdef list _apply_many(object engine, object ops):
+cdef EventBatch _apply_many(object engine, _FastTier tier, object ops):
     """``MatchingEngine.apply_many`` (see there)."""
-    cdef list events = []
-    for ts_event, command in ops:
-        kind = type(command)
-        if (
-            kind is tuple
-            and len(<tuple>command) == 5
-            and _get(engine, ENGINE_PHASE) is _CONTINUOUS
-        ):
-            side, qty, price, tif, owner = <tuple>command
-            if not _valid_plain(side, qty, price, tif, owner):
-                SubmitOrder(side, qty, price, tif, False, owner)  # raises the same error
-            events += _submit_plain(
-                engine, _take_id(engine, None), side, qty, price, tif, False, owner, ts_event
-            )
-        elif kind is int and 0 < command <= MAX_ORDER_ID:
-            events += _cancel(engine, command, None, ts_event)
-        else:
-            events += engine.apply(as_command(command), ts_event)
-    return events
+    cdef EventBatch out = EventBatch()
+    cdef bint loaded = False  # the tier holds the engine's counters
+    cdef bint fast
+    try:
+        for ts_event, command in ops:
+            kind = type(command)
+            if kind is tuple:
+                fast = len(<tuple>command) == 5
+            elif kind is int:
+                fast = 0 < command <= MAX_ORDER_ID
+            else:
+                fast = _fast_command(command, kind)
+            if fast and (loaded or _fast_tier_ready(tier, engine)):
+                if not loaded:
+                    loaded = load(tier, engine)
+                    if not loaded:
+                        demote(tier, engine)
+                if loaded:
+                    if kind is tuple:
+                        side, qty, price, tif, owner = <tuple>command
+                        if not _valid_plain(side, qty, price, tif, owner):
+                            SubmitOrder(side, qty, price, tif, False, owner)  # raises
+                        tier.submit(
+                            out,
+                            tier.take_id(None),
+                            side == "buy",
+                            qty,
+                            price is not None,
+                            0 if price is None else price,
+                            _tif_code(tif),
+                            False,
+                            owner,
+                            ts_event,
+                        )
+                        tier.commands_since_promotion += 1
+                    elif kind is int:
+                        tier.cancel(out, command, None, ts_event)
+                        tier.commands_since_promotion += 1
+                    else:
+                        _run_fast(tier, out, command, kind, ts_event)
+                    continue
+            if loaded:
+                store(tier, engine)
+                loaded = False
+            if tier.active:
+                demote(tier, engine)
+            out.add_built(_object_apply_compact(engine, command, ts_event))
+    finally:
+        if loaded:
+            store(tier, engine)
+    return out
 
 
 class MatchingEngine(_pure.MatchingEngine):
     """The compiled matching engine: same API, same events as the pure one (see the module)."""
 
-    __slots__ = ()
+    __slots__ = ("_fast",)
+
+    def __init__(self, order_ids=None):
+        self._fast = _FastTier()
+        super().__init__(order_ids)
+        promote(self._fast, self)  # a new, empty book starts in the fast tier
+
+    @property
+    def book(self):
+        """The book as objects (``BookState``): moved out of the fast tier if it is there."""
+        tier = <_FastTier>self._fast
+        if tier.active:
+            demote(tier, self)
+        return _get(self, ENGINE_BOOK)
+
+    @book.setter
+    def book(self, book):
+        tier = <_FastTier>self._fast
+        tier.clear()
+        tier.active = False
+        _set(self, ENGINE_BOOK, book)
+
+    @property
+    def _next_trade_id(self):
+        """The trade-id counter (``itertools.count(n).__next__``), which the fast tier owns
+        while active: reading it from Python moves the book into objects, as ``book`` does."""
+        tier = <_FastTier>self._fast
+        if tier.active:
+            demote(tier, self)
+        return _get(self, ENGINE_TRADE_IDS)
+
+    @_next_trade_id.setter
+    def _next_trade_id(self, counter):
+        tier = <_FastTier>self._fast
+        if tier.active:
+            demote(tier, self)
+        _set(self, ENGINE_TRADE_IDS, counter)
+
+    @property
+    def fast_tier_active(self):
+        """Is the book in C structures right now (see the module docstring)?"""
+        return (<_FastTier>self._fast).active
+
+    def __getstate__(self):
+        self.book  # the object book, and the trade-id counter with it
+        return super().__getstate__()
+
+    def __setstate__(self, state):
+        self._fast = _FastTier()
+        super().__setstate__(state)
+
+    def is_live(self, order_id):
+        """Is ``order_id`` resting, a pending stop, or a market order waiting for an auction?"""
+        tier = <_FastTier>self._fast
+        if not tier.active:
+            return super().is_live(order_id)
+        return (
+            type(order_id) is int
+            and 0 < order_id <= _LARGEST_ID
+            and tier.id_get(order_id) != NO_SLOT
+        )
+
+    def level_ticks(self, side, depth=None):
+        """``[(price_ticks, qty_lots, order_count), ...]`` of one side of the book, best first.
+
+        Read from the C structures while the book is there (it is not moved out for this).
+        """
+        tier = <_FastTier>self._fast
+        if not tier.active:
+            return super().level_ticks(side, depth)
+        if depth is not None:
+            _islice((), depth)  # the pure engine's error for a bad depth
+        return tier.level_ticks(0 if side == BID else 1, depth)
+
+    def resting_state(self, order_id):
+        """Where a resting order stands, or None (see the pure engine); read from C there."""
+        tier = <_FastTier>self._fast
+        if not tier.active:
+            return super().resting_state(order_id)
+        if type(order_id) is not int or not 0 < order_id <= _LARGEST_ID:
+            return None
+        return tier.resting_state(order_id)
+
+    def best_ticks(self, side):
+        """The best price of one side of the book in ticks, or None when it is empty."""
+        tier = <_FastTier>self._fast
+        if not tier.active:
+            return super().best_ticks(side)
+        cdef LevelArray *half = &tier.sides[0 if side == BID else 1]
+        return half.levels[half.size - 1].price if half.size else None
 
     def apply(self, command, ts_event):
         """Apply one command at time ``ts_event`` (int ns) and return its batch of events."""
+        tier = <_FastTier>self._fast
         kind = type(command)
-        if kind is SubmitOrder:
-            return _submit(self, command, ts_event)
-        if kind is CancelOrder:
-            return _cancel(self, command.order_id, command.owner, ts_event)
-        return _Engine.apply(self, command, ts_event)
+        if _fast_command(command, kind):
+            if _fast_tier_ready(tier, self):
+                if load(tier, self):
+                    out = tier.scratch
+                    try:
+                        _run_fast(tier, out, command, kind, ts_event)
+                        return out.events(0, out.size)
+                    finally:
+                        out.clear()
+                        store(tier, self)
+                demote(tier, self)
+        elif tier.active:
+            demote(tier, self)
+        return _object_apply(self, command, ts_event)
 
     def submit(self, cmd, ts_event):
         """Match a new order and rest what is left if it is a GTC limit order."""
@@ -412,11 +329,13 @@ class MatchingEngine(_pure.MatchingEngine):
         """Apply ``(ts_event, command)`` pairs in order and return all their events.
 
         As ``marketsim.core.matching.MatchingEngine.apply_many`` (the garbage collector
-        paused); a compact plain order or cancel is checked and applied here without building
-        a command object.
+        paused), but the result is an ``EventBatch``: a sequence whose event objects are
+        built when read (``len``, iteration, indexing, ``==`` and ``+`` with lists work as
+        on a list). In the fast tier a compact plain order or cancel is checked and applied
+        without building a command object.
         """
         with gc_paused():
-            return _apply_many(self, ops)
+            return _apply_many(self, <_FastTier>self._fast, ops)
 
     def _match(
         self,

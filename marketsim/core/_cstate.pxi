@@ -9,6 +9,7 @@ cdef Py_ssize_t ENGINE_SEQ = _offset(_Engine, "seq")
 cdef Py_ssize_t ENGINE_IDS = _offset(_Engine, "order_ids")
 cdef Py_ssize_t ENGINE_PHASE = _offset(_Engine, "phase")
 cdef Py_ssize_t ENGINE_STOPS = _offset(_Engine, "stop_orders")
+cdef Py_ssize_t ENGINE_AUCTION = _offset(_Engine, "auction_orders")
 cdef Py_ssize_t ENGINE_TRADE_IDS = _offset(_Engine, "_next_trade_id")
 cdef Py_ssize_t ENGINE_LAST_TRADE = _offset(_Engine, "last_trade_ticks")
 cdef Py_ssize_t BOOK_BIDS = _offset(BookState, "bids")
@@ -28,6 +29,7 @@ cdef Py_ssize_t ORDER_SIDE = _offset(RestingOrder, "side")
 cdef Py_ssize_t ORDER_PRICE = _offset(RestingOrder, "price_ticks")
 cdef Py_ssize_t ORDER_QTY = _offset(RestingOrder, "qty_lots")
 cdef Py_ssize_t ORDER_FILLED = _offset(RestingOrder, "filled_lots")
+cdef Py_ssize_t ORDER_POST_ONLY = _offset(RestingOrder, "post_only")
 cdef Py_ssize_t IDS_NEXT = _offset(OrderIds, "next_id")
 
 cdef _Layout _ACCEPTED = _Layout(OrderAccepted, OrderAccepted.__slots__)
@@ -51,7 +53,11 @@ cdef inline object _resting(object order):
 
 
 cdef inline object _book(object engine):
-    return _exactly(_get(engine, ENGINE_BOOK), BookState)
+    """The engine's object book (moved out of the fast tier first if it is there)."""
+    book = _get(engine, ENGINE_BOOK)
+    if book is None:
+        book = engine.book
+    return _exactly(book, BookState)
 
 
 cdef inline object _half(object book, bint bids):

@@ -47,6 +47,7 @@ from marketsim.core.events import (
 )
 from marketsim.core.mechanics import Mechanics
 from marketsim.core.stops import PendingStops
+from marketsim.core.types import ASK, BID, BookSide
 from marketsim.errors import InvalidCommandError, PermissionDeniedError, UnknownOrderError
 
 
@@ -316,6 +317,41 @@ class MatchingEngine(Mechanics, Amendments, CallAuction):
             self.trigger_stops(events, touched, ts_event)
         self._emit_deltas(events, touched, ts_event)
         return events
+
+    def level_ticks(self, side: BookSide, depth: int | None = None) -> list[tuple[int, int, int]]:
+        """``[(price_ticks, qty_lots, order_count), ...]`` of one side of the book, best first.
+
+        ``depth`` levels at most (all for None). The compiled engine answers this without
+        moving its book out of C structures, so views of the book should ask here.
+        """
+        levels = itertools.islice(self.book.half(side).iter_levels(), depth)
+        return [(level.price_ticks, level.qty_lots, len(level.orders)) for level in levels]
+
+    def resting_state(self, order_id: int) -> tuple[int, int, int, int, int] | None:
+        """Where a resting order stands, or None if ``order_id`` is not resting in the book.
+
+        ``(price_ticks, position, queue_length, filled_lots, open_lots)``: its place in its
+        level's queue counts from 1; its open lots include an iceberg's hidden ones.
+        """
+        order = self.book.orders.get(order_id)
+        if order is None:
+            return None
+        queue = self.book.half(BID if order.side == "buy" else ASK).levels[order.price_ticks].orders
+        count = len(queue)
+        # A new or re-queued order is last; only a kept priority needs a search.
+        position = count if next(reversed(queue)) == order_id else 1 + list(queue).index(order_id)
+        return (
+            order.price_ticks,
+            position,
+            count,
+            order.filled_lots,
+            order.qty_lots + order.hidden_lots,
+        )
+
+    def best_ticks(self, side: BookSide) -> int | None:
+        """The best price of one side of the book in ticks, or None when it is empty."""
+        half = self.book.half(side)
+        return half.sign * half.keys[-1] if half.keys else None
 
     # -- internals --------------------------------------------------------------------------
 

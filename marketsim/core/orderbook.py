@@ -30,7 +30,6 @@ from marketsim.core.matching import OrderIds
 from marketsim.core.replay import commands_from_events
 from marketsim.core.results import AuctionResult, OrderResult, QueueSpot
 from marketsim.core.types import (
-    BOOK_SIDE_OF,
     BOOK_SIDES,
     BookSide,
     Instrument,
@@ -276,41 +275,35 @@ class OrderBook(BookView):
 
     def execute(self, command: Command, ts_event: int | None = None) -> OrderResult:
         """Apply a tick-level command and summarise it as an ``OrderResult``."""
-        book = self.engine.book
+        engine = self.engine
+        filled_before = None  # the lots a named resting order had filled before the command
         if isinstance(command, SubmitOrder):
-            action, before = "submit", None
+            action = "submit"
             events = self.apply(command, ts_event)
             order_id = events[0].order_id  # type: ignore[union-attr]
         else:
             action = type(command).__name__.removesuffix("Order").lower()
-            # Captured first: a cancelled or filled order is gone from the book afterwards.
-            order_id, before = command.order_id, book.orders.get(command.order_id)
+            order_id = command.order_id
+            before = engine.resting_state(order_id)
+            filled_before = None if before is None else before[3]
             try:
                 events = self.apply(command, ts_event)
             except MarketHaltedError:
                 return self._halted_result(order_id)
-        order = book.orders.get(order_id)
-        waiting = engine_waiting(self.engine, order_id)
+        state = engine.resting_state(order_id)
+        waiting = engine_waiting(engine, order_id)
         if waiting is not None:  # a pending stop, or a market order waiting for the auction
             spot, filled, leaves = None, 0, waiting
-        elif order is not None:
-            level = self.engine.book.half(BOOK_SIDE_OF[order.side]).levels[order.price_ticks]
-            count = len(level.orders)
-            # A new or re-queued order is last; only a kept priority needs a search.
-            last = next(reversed(level.orders)) == order_id
-            position = count if last else 1 + list(level.orders).index(order_id)
-            spot = QueueSpot(self.instrument.ticks_to_price(order.price_ticks), position, count)
-            filled, leaves = order.filled_lots, order.qty_lots + order.hidden_lots
+        elif state is not None:
+            price_ticks, position, count, filled, leaves = state
+            spot = QueueSpot(self.instrument.ticks_to_price(price_ticks), position, count)
         else:
+            # Gone from the book: every lot it filled meanwhile is in a trade of this command.
             spot, leaves = None, 0
-            filled = (
-                before.filled_lots
-                if before is not None
-                else sum(
-                    e.qty_lots
-                    for e in events
-                    if isinstance(e, Trade) and order_id in (e.taker_order_id, e.maker_order_id)
-                )
+            filled = (filled_before or 0) + sum(
+                e.qty_lots
+                for e in events
+                if isinstance(e, Trade) and order_id in (e.taker_order_id, e.maker_order_id)
             )
         return OrderResult(self.instrument, action, order_id, events, filled, leaves, spot)  # type: ignore[arg-type]
 
@@ -329,9 +322,7 @@ class OrderBook(BookView):
     # -- queries ----------------------------------------------------------------------------
 
     def _half(self, side: str) -> BookHalf:
-        if side not in BOOK_SIDES:
-            raise InvalidCommandError(f"side must be one of {BOOK_SIDES}, got {side!r}")
-        return self.engine.book.half(side)  # type: ignore[arg-type]
+        return self.engine.book.half(_checked_side(side))
 
     def iter_levels(self, side: BookSide, depth: int | None = None) -> Iterator[Level]:
         """The levels of one side from best to worst (engine objects, for display code)."""
@@ -344,10 +335,7 @@ class OrderBook(BookView):
 
     def level_ticks(self, side: BookSide, depth: int | None = None) -> list[tuple[int, int, int]]:
         """``[(price_ticks, qty_lots, order_count), ...]`` of one side, best first."""
-        return [
-            (level.price_ticks, level.qty_lots, len(level.orders))
-            for level in self.iter_levels(side, depth)
-        ]
+        return self.engine.level_ticks(_checked_side(side), depth)
 
     def queue(self, side: BookSide, price: float | Decimal) -> list[tuple[int, int | float]]:
         """``[(order_id, leaves_qty), ...]`` at one price level, in time priority.
@@ -406,6 +394,13 @@ class OrderBook(BookView):
         if position != len(logged):
             raise ValueError(f"event log has {len(logged) - position} events no command explains")
         return book
+
+
+def _checked_side(side: str) -> BookSide:
+    """``side`` if it names a side of the book ("bid" or "ask"); else InvalidCommandError."""
+    if side not in BOOK_SIDES:
+        raise InvalidCommandError(f"side must be one of {BOOK_SIDES}, got {side!r:.80}")
+    return side  # type: ignore[return-value]
 
 
 def engine_waiting(engine: MatchingEngine, order_id: int) -> int | None:
