@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Protocol, runtime_checkable
 
-from marketsim.core.book import BookHalf
 from marketsim.core.events import (
     BookDelta,
     Event,
@@ -311,43 +310,32 @@ class _ViewBase:
 
 
 class BookMarketView(_ViewBase):
-    """A ``MarketView`` over an in-process ``OrderBook`` (reads the engine's book directly)."""
+    """A ``MarketView`` over an in-process ``OrderBook``: it asks the engine, which the
+    compiled one answers from its C book without moving it into Python objects."""
 
-    __slots__ = ("_asks", "_bids")
+    __slots__ = ("_engine",)
 
     def __init__(self, book: OrderBook, state: AgentState, market: MarketState) -> None:
         self.instrument = book.instrument
         self.now = 0
         self._state = state
         self._market = market
-        self._bids: BookHalf = book.engine.book.bids
-        self._asks: BookHalf = book.engine.book.asks
+        self._engine = book.engine
 
     @property
     def best_bid_ticks(self) -> int | None:  # type: ignore[override]
         """Best bid in ticks, or None."""
-        keys = self._bids.keys  # sorted, best last; the key of a bid is its price
-        return keys[-1] if keys else None
+        return self._engine.best_ticks("bid")
 
     @property
     def best_ask_ticks(self) -> int | None:  # type: ignore[override]
         """Best ask in ticks, or None."""
-        keys = self._asks.keys  # sorted, best last; the key of an ask is minus its price
-        return -keys[-1] if keys else None
+        return self._engine.best_ticks("ask")
 
     def level_ticks(self, side: BookSide, depth: int | None = None) -> list[LevelTicks]:
         """``[(price_ticks, qty_lots, order_count), ...]`` of one side, best first."""
-        if side == "bid":
-            half = self._bids
-        elif side == "ask":
-            half = self._asks
-        else:
+        if side not in ("bid", "ask"):
             raise InvalidCommandError(f"side must be 'bid' or 'ask', got {side!r}")
-        levels, sign = half.levels, half.sign
-        keys = half.keys
-        top = keys[::-1] if depth is None else keys[: -depth - 1 : -1] if depth > 0 else []
-        result = []
-        for key in top:
-            level = levels[sign * key]
-            result.append((level.price_ticks, level.qty_lots, len(level.orders)))
-        return result
+        if depth is not None and depth <= 0:
+            return []
+        return self._engine.level_ticks(side, depth)
