@@ -43,6 +43,7 @@ import grpc
 import service as svc  # benchmarks/service.py: order cycle, market set-up, helpers
 
 from marketsim.client import AsyncMarketClient
+from marketsim.server.feed import MARKET_DATA_MODES
 from marketsim.wire.v1 import market_pb2 as pb
 from marketsim.wire.v1 import market_pb2_grpc as pb_grpc
 
@@ -290,7 +291,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="one round of 0 and 100 subscribers")
     p.add_argument(
         "--market-data",
-        choices=("inline", "process"),
+        choices=MARKET_DATA_MODES,
         default="process",
         help="where the market serves its streams (see marketsim.launch)",
     )

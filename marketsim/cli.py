@@ -46,6 +46,7 @@ from marketsim.errors import (
     PermissionDeniedError,
 )
 from marketsim.server.connections import ConnectionLimits
+from marketsim.server.feed import MARKET_DATA_MODES
 
 DEFAULT_PORT = 50051
 DEFAULT_ADDRESS = f"127.0.0.1:{DEFAULT_PORT}"
@@ -393,7 +394,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--market-data",
-        choices=("inline", "process"),
+        choices=MARKET_DATA_MODES,
         default="inline",
         help="process: serve the book, trade and event streams from a second process too, so "
         "hundreds of subscribers do not slow order entry (clients find it by themselves)",
