@@ -66,6 +66,7 @@ include "_cbook.pxi"
 include "_crecords.pxi"
 include "_cfast.pxi"
 include "_ctier.pxi"
+include "_croute.pxi"
 
 
 cdef object _islice = itertools.islice
@@ -301,21 +302,12 @@ class MatchingEngine(_pure.MatchingEngine):
     def apply(self, command, ts_event):
         """Apply one command at time ``ts_event`` (int ns) and return its batch of events."""
         tier = <_FastTier>self._fast
-        kind = type(command)
-        if _fast_command(command, kind):
-            if _fast_tier_ready(tier, self):
-                if load(tier, self):
-                    out = tier.scratch
-                    try:
-                        _run_fast(tier, out, command, kind, ts_event)
-                        return out.events(0, out.size)
-                    finally:
-                        out.clear()
-                        store(tier, self)
-                demote(tier, self)
-        elif tier.active:
-            demote(tier, self)
-        return _object_apply(self, command, ts_event)
+        out = tier.scratch
+        try:
+            built = _apply_into(self, tier, out, command, ts_event)
+            return out.events(0, out.size) if built is None else built
+        finally:
+            out.clear()
 
     def submit(self, cmd, ts_event):
         """Match a new order and rest what is left if it is a GTC limit order."""

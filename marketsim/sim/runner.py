@@ -25,13 +25,13 @@ from tqdm.auto import tqdm
 
 from marketsim._gc import gc_paused
 from marketsim.core.commands import CancelOrder, ReplaceOrder, SetPhase, SubmitOrder
-from marketsim.core.events import Event
 from marketsim.core.orderbook import OrderBook
 from marketsim.core.types import Instrument
 from marketsim.errors import InvalidCommandError, UnknownOrderError
 from marketsim.sim.agents import NS_PER_SECOND, Agent
 from marketsim.sim.result import SimulationResult
-from marketsim.sim.view import AgentState, BookMarketView, MarketState, route
+from marketsim.sim.routing import command_router
+from marketsim.sim.view import AgentState, BookMarketView, MarketState
 
 #: Steps between progress-bar refreshes (a power of two minus one, used as a mask).
 _PROGRESS_MASK = 4095
@@ -161,11 +161,10 @@ def run(
         (agent, agent.name, agent.act, agent.next_wakeup, view, rng, states[agent.name])
         for agent, view, rng in zip(agents, views, rngs, strict=True)
     ]
-    # Commands go to the engine directly; their events are logged here and handed to the
-    # book once, at the end (OrderBook.record), which saves a call per command.
-    apply = book.engine.apply
-    log: list[Event] = []
-    log_events = log.extend
+    # Commands go to the engine directly; the router logs their events and hands them to
+    # the agents' states, and the book gets the log once, at the end (OrderBook.record).
+    router = command_router(book, states, market)
+    deliver = router.apply
     applied_ns = None  # ts_event of the last command applied
     heapreplace, heappop = heapq.heapreplace, heapq.heappop
     done = 0
@@ -179,9 +178,7 @@ def run(
                 if now > end_ns:
                     break
                 if auction_end_ns is not None and now >= auction_end_ns:
-                    events = apply(SetPhase("continuous"), auction_end_ns)
-                    log_events(events)
-                    route(events, states, market)
+                    deliver(SetPhase("continuous"), auction_end_ns)
                     applied_ns, auction_end_ns = auction_end_ns, None
                 agent, name, act, next_wakeup, view, rng, state = slots[index]
                 view.now = now
@@ -200,13 +197,11 @@ def run(
                             )
                         state.commands += 1
                         try:
-                            events = apply(command, now)
+                            deliver(command, now)
                         except UnknownOrderError:
                             state.stale += 1
                             continue
-                        log_events(events)
                         applied_ns = now
-                        route(events, states, market)
                 following = next_wakeup(view, rng, now)
                 if following is None:
                     heappop(heap)
@@ -220,7 +215,7 @@ def run(
                     bar.update(((now - start_ns) / NS_PER_SECOND if by_time else done) - bar.n)
     finally:
         if applied_ns is not None:
-            book.record(log, applied_ns)
+            book.record(router.log, applied_ns)
         wall = time.perf_counter() - started
         stopped_by_steps = done >= max_steps
         final_ns = end_ns if by_time and not stopped_by_steps else last_ns
