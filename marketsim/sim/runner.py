@@ -16,6 +16,7 @@ import datetime
 import heapq
 import math
 import numbers
+import sys
 import time
 from collections.abc import Iterable
 from decimal import Decimal
@@ -35,6 +36,8 @@ from marketsim.sim.view import AgentState, BookMarketView, MarketState
 
 #: Steps between progress-bar refreshes (a power of two minus one, used as a mask).
 _PROGRESS_MASK = 4095
+#: What an agent may send (stamped with its name as owner).
+AGENT_COMMANDS = frozenset({SubmitOrder, CancelOrder, ReplaceOrder})
 
 
 def as_instrument(
@@ -127,7 +130,7 @@ def run(
     auction_end_ns = (
         None if open_auction is None else start_ns + duration_ns(open_auction, "open_auction")
     )
-    max_steps = math.inf if steps is None else steps
+    max_steps = sys.maxsize if steps is None else steps
     instrument = as_instrument(instrument, tick_size, lot_size)
     agents = prepare_agents(agents)
     rngs, entropy = spawn_generators(seed, len(agents))
@@ -167,6 +170,7 @@ def run(
     deliver = router.apply
     applied_ns = None  # ts_event of the last command applied
     heapreplace, heappop = heapq.heapreplace, heapq.heappop
+    progress_mask = _PROGRESS_MASK
     done = 0
     last_ns = start_ns
     started = time.perf_counter()
@@ -186,15 +190,13 @@ def run(
                 actions = act(view, rng, now)
                 if actions:
                     for command in actions:
-                        kind = type(command)
-                        if kind is SubmitOrder or kind is CancelOrder or kind is ReplaceOrder:
-                            if command.owner != name:
-                                command.owner = name
-                        else:
+                        if type(command) not in AGENT_COMMANDS:
                             raise InvalidCommandError(
                                 f"agent {name!r} returned {command!r}; expected SubmitOrder, "
                                 "CancelOrder or ReplaceOrder"
                             )
+                        if command.owner != name:
+                            command.owner = name
                         state.commands += 1
                         try:
                             deliver(command, now)
@@ -211,7 +213,7 @@ def run(
                     heapreplace(heap, (following, index))
                 done += 1
                 last_ns = now
-                if not done & _PROGRESS_MASK:
+                if not done & progress_mask:
                     bar.update(((now - start_ns) / NS_PER_SECOND if by_time else done) - bar.n)
     finally:
         if applied_ns is not None:
