@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import overload
 
+from marketsim._gc import gc_paused
 from marketsim.core.events import Event
 from marketsim.core.types import Instrument
 
@@ -49,8 +50,9 @@ class EventStore:
         """Every event object, the waiting batches built now (once)."""
         if self._waiting:
             built = self._built
-            for batch in self._waiting:
-                built.extend(batch if type(batch) is list else batch[:])
+            with gc_paused():  # millions of new objects that hold no cycles
+                for batch in self._waiting:
+                    built.extend(batch if type(batch) is list else batch[:])
             self._waiting.clear()
             self._waiting_size = 0
         return self._built
