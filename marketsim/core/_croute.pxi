@@ -54,6 +54,7 @@ cdef class _Owner:
 
     cdef object state
     cdef object account_fill  # state.account.fill (the core ledger's Position)
+    cdef dict early_fills  # state._early_fills (live only: fills that beat their order's ack)
     cdef dict by_id  # OwnOrders._by_id: id -> OwnOrder, oldest first
     cdef list ids  # OwnOrders.ids: the same ids, in no particular order
 
@@ -105,6 +106,7 @@ cdef class RecordRouter:
             owner = _Owner()
             owner.state = state
             owner.account_fill = state.account.fill
+            owner.early_fills = _exactly(state._early_fills, dict)
             orders = _exactly(state.orders, orders_class)
             owner.by_id = _exactly(orders._by_id, dict)
             owner.ids = _exactly(orders.ids, list)
@@ -135,7 +137,7 @@ cdef class RecordRouter:
                     found = PyDict_GetItem(owners, <object>r.owner)
                     if found is not NULL:
                         owner = <_Owner>found
-                        if owner.state._early_fills:
+                        if owner.early_fills:
                             owner.state.rest(r.a, _ORDER_SIDES[r.buying], r.price, r.qty)
                         else:
                             self.add(owner, r.a, _ORDER_SIDES[r.buying], r.price, r.qty)
