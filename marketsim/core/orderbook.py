@@ -226,7 +226,7 @@ class OrderBook(BookView):
         events = self.engine.apply(command, ts_event)
         self._last_ts = ts_event
         if self._events is not None:
-            self._events.extend(events)
+            self._events.extend_list(events)
         return events
 
     def record(self, events: Sequence[Event], ts_event: int) -> None:
