@@ -7,8 +7,9 @@
 # (``marketsim.sim.view.route``). ``RecordRouter`` does the same work without the objects: the
 # fast tier appends its records to one ``EventBatch`` (the run's log, which the book keeps
 # lazily, see ``marketsim.core.eventlog``) and a C loop reads the new records to update the
-# owners' states, keeping their ``OwnOrders`` in C. Commands the object tier runs arrive as event objects and are routed by
-# the Python function the router was given, so the two ways stay one rule.
+# owners' states, keeping their ``OwnOrders`` in C. Commands the object tier runs arrive as
+# event objects and go to the Python ``route`` the router was given. The pure reference is
+# ``marketsim.sim.routing.ObjectRouter``; ``tests/sim/test_sim_routing.py`` keeps them equal.
 
 from cpython.dict cimport PyDict_GetItem
 
