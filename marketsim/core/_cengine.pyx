@@ -66,6 +66,7 @@ include "_cbook.pxi"
 include "_crecords.pxi"
 include "_cfast.pxi"
 include "_ctier.pxi"
+include "_croute.pxi"
 
 
 cdef object _islice = itertools.islice
@@ -78,8 +79,10 @@ cdef inline int _tif_code(object tif):
 cdef bint _fast_command(object command, object kind):
     """Can the fast tier apply ``command`` (a command object of type ``kind``)?"""
     if kind is SubmitOrder:
-        order_id = (<object>command).order_id
-        return (<object>command).mechanics is None and (order_id is None or order_id < _LARGEST_ID)
+        order_id = _get(command, SUBMIT_ID)
+        return _get(command, SUBMIT_MECHANICS) is None and (
+            order_id is None or order_id < _LARGEST_ID
+        )
     if kind is CancelOrder or kind is ExecuteOrder:
         return True
     return kind is ReplaceOrder and (<object>command).stop_price_ticks is None
@@ -88,21 +91,21 @@ cdef bint _fast_command(object command, object kind):
 cdef int _run_fast(_FastTier tier, EventBatch out, object command, object kind, object ts) except -1:
     """Apply a command object that ``_fast_command`` accepted, in the fast tier."""
     if kind is SubmitOrder:
-        price = command.price_ticks
+        price = _get(command, SUBMIT_PRICE)
         tier.submit(
             out,
-            tier.take_id(command.order_id),
-            command.side == "buy",
-            command.qty_lots,
+            tier.take_id(_get(command, SUBMIT_ID)),
+            _get(command, SUBMIT_SIDE) == "buy",
+            _get(command, SUBMIT_QTY),
             price is not None,
             0 if price is None else price,
-            _tif_code(command.tif),
-            command.post_only,
-            command.owner,
+            _tif_code(_get(command, SUBMIT_TIF)),
+            _get(command, SUBMIT_POST_ONLY),
+            _get(command, SUBMIT_OWNER),
             ts,
         )
     elif kind is CancelOrder:
-        tier.cancel(out, command.order_id, command.owner, ts)
+        tier.cancel(out, _get(command, CANCEL_ID), _get(command, CANCEL_OWNER), ts)
     elif kind is ExecuteOrder:
         tier.execute(out, command.order_id, command.qty_lots, ts)
     else:
@@ -301,21 +304,12 @@ class MatchingEngine(_pure.MatchingEngine):
     def apply(self, command, ts_event):
         """Apply one command at time ``ts_event`` (int ns) and return its batch of events."""
         tier = <_FastTier>self._fast
-        kind = type(command)
-        if _fast_command(command, kind):
-            if _fast_tier_ready(tier, self):
-                if load(tier, self):
-                    out = tier.scratch
-                    try:
-                        _run_fast(tier, out, command, kind, ts_event)
-                        return out.events(0, out.size)
-                    finally:
-                        out.clear()
-                        store(tier, self)
-                demote(tier, self)
-        elif tier.active:
-            demote(tier, self)
-        return _object_apply(self, command, ts_event)
+        out = tier.scratch
+        try:
+            built = _apply_into(self, tier, out, command, ts_event)
+            return out.events(0, out.size) if built is None else built
+        finally:
+            out.clear()
 
     def submit(self, cmd, ts_event):
         """Match a new order and rest what is left if it is a GTC limit order."""

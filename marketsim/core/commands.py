@@ -166,7 +166,7 @@ class CancelOrder:
     def __init__(self, order_id: int, owner: str | None = None) -> None:
         if type(order_id) is not int or not 0 < order_id <= MAX_ORDER_ID:
             _check_order_id(order_id)
-        if owner is not None:
+        if owner is not None and type(owner) is not str:
             _check_owner(owner)
         self.order_id = order_id
         self.owner = owner

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import overload
 
 from marketsim.core import display
 from marketsim.core.book import BookHalf, Level
@@ -25,6 +24,7 @@ from marketsim.core.commands import (
     submit_in_units,
 )
 from marketsim.core.engine import MatchingEngine
+from marketsim.core.eventlog import EventLog, EventStore
 from marketsim.core.events import CONTINUOUS, REASON_HALTED, Event, Phase, Trade
 from marketsim.core.matching import OrderIds
 from marketsim.core.replay import commands_from_events
@@ -35,39 +35,6 @@ from marketsim.core.types import (
     Instrument,
 )
 from marketsim.errors import InvalidCommandError, MarketHaltedError
-
-
-class EventLog(Sequence[Event]):
-    """A read-only view of a book's events that remembers which instrument they belong to."""
-
-    __slots__ = ("_events", "instrument")
-
-    def __init__(self, events: list[Event], instrument: Instrument) -> None:
-        self._events = events
-        self.instrument = instrument
-
-    @overload
-    def __getitem__(self, index: int) -> Event: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Event]: ...
-    def __getitem__(self, index: int | slice) -> Event | list[Event]:
-        return self._events[index]
-
-    def __len__(self) -> int:
-        return len(self._events)
-
-    def __iter__(self) -> Iterator[Event]:
-        return iter(self._events)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, EventLog):
-            return NotImplemented
-        return self.instrument == other.instrument and self._events == other._events
-
-    __hash__ = None  # type: ignore[assignment]  (mutable underneath, like a list)
-
-    def __repr__(self) -> str:
-        return f"<EventLog {self.instrument.symbol}: {len(self._events)} events>"
 
 
 class OrderBook(BookView):
@@ -98,7 +65,7 @@ class OrderBook(BookView):
             symbol if isinstance(symbol, Instrument) else Instrument(symbol, tick_size, lot_size)
         )
         self.engine = MatchingEngine(order_ids)
-        self._events: list[Event] | None = [] if keep_events else None
+        self._events: EventStore | None = EventStore() if keep_events else None
         self._last_ts = 0
 
     # -- identity ---------------------------------------------------------------------------
@@ -259,15 +226,17 @@ class OrderBook(BookView):
         events = self.engine.apply(command, ts_event)
         self._last_ts = ts_event
         if self._events is not None:
-            self._events.extend(events)
+            self._events.extend_list(events)
         return events
 
-    def record(self, events: list[Event], ts_event: int) -> None:
-        """Log ``events`` that ``self.engine`` returned for a command applied at ``ts_event``.
+    def record(self, events: Sequence[Event], ts_event: int) -> None:
+        """Log ``events`` that ``self.engine`` made for commands, the last at ``ts_event``.
 
         For bulk loops (``sim.run``, the LOBSTER replay) that call the engine directly, to
         save this class's checks on every command: the log and ``ts_event`` then read as if
-        each command had gone through ``apply``.
+        each command had gone through ``apply``. ``events`` is a list or a batch of any number
+        of commands' events, such as the compiled engine's ``EventBatch``, which the log keeps
+        as it is (do not change it afterwards) and turns into event objects when first read.
         """
         self._last_ts = ts_event
         if self._events is not None:

@@ -16,6 +16,7 @@ import datetime
 import heapq
 import math
 import numbers
+import sys
 import time
 from collections.abc import Iterable
 from decimal import Decimal
@@ -25,16 +26,18 @@ from tqdm.auto import tqdm
 
 from marketsim._gc import gc_paused
 from marketsim.core.commands import CancelOrder, ReplaceOrder, SetPhase, SubmitOrder
-from marketsim.core.events import Event
 from marketsim.core.orderbook import OrderBook
 from marketsim.core.types import Instrument
 from marketsim.errors import InvalidCommandError, UnknownOrderError
 from marketsim.sim.agents import NS_PER_SECOND, Agent
 from marketsim.sim.result import SimulationResult
-from marketsim.sim.view import AgentState, BookMarketView, MarketState, route
+from marketsim.sim.routing import command_router
+from marketsim.sim.view import AgentState, BookMarketView, MarketState
 
 #: Steps between progress-bar refreshes (a power of two minus one, used as a mask).
 _PROGRESS_MASK = 4095
+#: What an agent may send (stamped with its name as owner).
+AGENT_COMMANDS = frozenset({SubmitOrder, CancelOrder, ReplaceOrder})
 
 
 def as_instrument(
@@ -127,7 +130,7 @@ def run(
     auction_end_ns = (
         None if open_auction is None else start_ns + duration_ns(open_auction, "open_auction")
     )
-    max_steps = math.inf if steps is None else steps
+    max_steps = sys.maxsize if steps is None else steps
     instrument = as_instrument(instrument, tick_size, lot_size)
     agents = prepare_agents(agents)
     rngs, entropy = spawn_generators(seed, len(agents))
@@ -161,13 +164,13 @@ def run(
         (agent, agent.name, agent.act, agent.next_wakeup, view, rng, states[agent.name])
         for agent, view, rng in zip(agents, views, rngs, strict=True)
     ]
-    # Commands go to the engine directly; their events are logged here and handed to the
-    # book once, at the end (OrderBook.record), which saves a call per command.
-    apply = book.engine.apply
-    log: list[Event] = []
-    log_events = log.extend
+    # Commands go to the engine directly; the router logs their events and hands them to
+    # the agents' states, and the book gets the log once, at the end (OrderBook.record).
+    router = command_router(book, states, market)
+    deliver = router.apply
     applied_ns = None  # ts_event of the last command applied
     heapreplace, heappop = heapq.heapreplace, heapq.heappop
+    progress_mask = _PROGRESS_MASK
     done = 0
     last_ns = start_ns
     started = time.perf_counter()
@@ -179,9 +182,7 @@ def run(
                 if now > end_ns:
                     break
                 if auction_end_ns is not None and now >= auction_end_ns:
-                    events = apply(SetPhase("continuous"), auction_end_ns)
-                    log_events(events)
-                    route(events, states, market)
+                    deliver(SetPhase("continuous"), auction_end_ns)
                     applied_ns, auction_end_ns = auction_end_ns, None
                 agent, name, act, next_wakeup, view, rng, state = slots[index]
                 view.now = now
@@ -189,24 +190,20 @@ def run(
                 actions = act(view, rng, now)
                 if actions:
                     for command in actions:
-                        kind = type(command)
-                        if kind is SubmitOrder or kind is CancelOrder or kind is ReplaceOrder:
-                            if command.owner != name:
-                                command.owner = name
-                        else:
+                        if type(command) not in AGENT_COMMANDS:
                             raise InvalidCommandError(
                                 f"agent {name!r} returned {command!r}; expected SubmitOrder, "
                                 "CancelOrder or ReplaceOrder"
                             )
+                        if command.owner != name:
+                            command.owner = name
                         state.commands += 1
                         try:
-                            events = apply(command, now)
+                            deliver(command, now)
                         except UnknownOrderError:
                             state.stale += 1
                             continue
-                        log_events(events)
                         applied_ns = now
-                        route(events, states, market)
                 following = next_wakeup(view, rng, now)
                 if following is None:
                     heappop(heap)
@@ -216,11 +213,11 @@ def run(
                     heapreplace(heap, (following, index))
                 done += 1
                 last_ns = now
-                if not done & _PROGRESS_MASK:
+                if not done & progress_mask:
                     bar.update(((now - start_ns) / NS_PER_SECOND if by_time else done) - bar.n)
     finally:
         if applied_ns is not None:
-            book.record(log, applied_ns)
+            book.record(router.log, applied_ns)
         wall = time.perf_counter() - started
         stopped_by_steps = done >= max_steps
         final_ns = end_ns if by_time and not stopped_by_steps else last_ns

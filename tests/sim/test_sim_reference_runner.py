@@ -1,7 +1,8 @@
 """``sim.run`` equals the plainest possible runner: each command through ``OrderBook.apply``.
 
-The runner calls the engine directly, keeps the run's events in a list of its own and routes
-them with shortcuts; the reference below does none of that (one command at a time through the
+The runner hands each command to a router that calls the engine directly and keeps the run's
+events itself (with the compiled engine, as compact records routed to the agents from C); the
+reference below does none of that (one command at a time through the
 book's public ``apply``, every event through ``route``), so any difference is a bug in those
 shortcuts.
 """
