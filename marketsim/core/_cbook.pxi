@@ -17,45 +17,7 @@ cdef extern from "Python.h":
     Py_ssize_t Py_REFCNT(PyObject *obj)
 
 
-ctypedef struct OrderSlot:
-    int64_t order_id
-    int64_t price
-    int64_t qty
-    int64_t filled
-    int64_t rested_at  # when it (last) entered the book: the order of the engine's id index
-    PyObject *owner
-    int32_t prev
-    int32_t next
-    uint8_t buying
-    uint8_t post_only
-
-
-ctypedef struct PriceLevel:
-    int64_t price
-    int64_t qty
-    int32_t head
-    int32_t tail
-    int32_t count
-    int64_t created_at  # when it was made: the order of the object book's ``levels`` dict
-    uint8_t is_new
-
-
-ctypedef struct LevelArray:
-    PriceLevel *levels
-    Py_ssize_t size
-    Py_ssize_t capacity
-    int64_t sign
-
-
-ctypedef struct IdEntry:
-    int64_t key  # 0: empty, -1: deleted (order ids are positive)
-    int32_t slot
-
-
-cdef enum:
-    NO_SLOT = -1
-    EMPTY_ID = 0
-    DELETED_ID = -1
+# The structures and the class's attributes are declared in _cengine.pxd.
 
 
 cdef void *_grown(void *block, Py_ssize_t count, size_t item_size) except NULL:
@@ -68,18 +30,6 @@ cdef void *_grown(void *block, Py_ssize_t count, size_t item_size) except NULL:
 
 cdef class _CBook:
     """One instrument's resting orders in C structures (see the top of this file)."""
-
-    cdef LevelArray sides[2]  # 0: bids, 1: asks
-    cdef OrderSlot *pool
-    cdef int32_t pool_capacity
-    cdef int32_t free_slot
-    cdef IdEntry *ids
-    cdef Py_ssize_t ids_capacity
-    cdef Py_ssize_t ids_used  # live entries plus deleted markers
-    cdef Py_ssize_t ids_live
-    cdef int hash_shift
-    cdef int64_t rest_count
-    cdef int64_t level_count  # levels made so far (see ``PriceLevel.created_at``)
 
     def __cinit__(self):
         self.sides[0].sign = 1
