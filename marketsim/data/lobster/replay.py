@@ -137,12 +137,14 @@ def _replay_with(
 def _tick_divisor(messages: pd.DataFrame, orderbook: pd.DataFrame | None) -> int:
     """100 (tick 0.01) if every price that reaches the book is a whole cent, else 1."""
     types = messages["type"].to_numpy()
-    prices = [messages["price"].to_numpy()[(types >= 1) & (types <= 4)]]
+    prices = messages["price"].to_numpy()[(types >= 1) & (types <= 4)]
+    if (prices % 100).any():
+        return 1
     if orderbook is not None:
-        values = orderbook.to_numpy()
-        book_prices = values[:, np.r_[0 : values.shape[1] : 2]]
-        prices.append(book_prices[np.abs(book_prices) != ASK_DUMMY])
-    return 100 if all((p % 100 == 0).all() for p in prices) else 1
+        book_prices = orderbook.to_numpy()[:, ::2]
+        if ((book_prices % 100 != 0) & (np.abs(book_prices) != ASK_DUMMY)).any():
+            return 1
+    return 100
 
 
 #: ``_actions`` codes besides the message types.
