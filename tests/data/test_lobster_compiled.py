@@ -88,6 +88,36 @@ def test_replay_falls_back_to_the_pure_loop_without_the_extension(monkeypatch):
     assert result.stats.mismatches == 0
 
 
+# A machine where nothing compiled could be built: the pure engine and the pure loop run.
+WITHOUT_COMPILED_CODE = """
+import sys
+
+class NoCompiledCode:
+    def find_spec(self, name, path=None, target=None):
+        if name in ("marketsim.core._cengine", "marketsim.data.lobster._cwindow"):
+            raise ImportError("simulated: nothing compiled")
+        return None
+
+sys.meta_path.insert(0, NoCompiledCode())
+from marketsim.core import ENGINE
+from marketsim.data import lobster
+result = lobster.replay(sys.argv[1], sys.argv[2], progress=False)
+print(ENGINE, type(result.book.engine).__module__, result.stats.mismatches)
+"""
+
+
+def test_without_compiled_code_the_pure_engine_and_loop_replay():
+    completed = subprocess.run(
+        [sys.executable, "-c", WITHOUT_COMPILED_CODE, *map(str, PAIRS[0])],
+        env={k: v for k, v in os.environ.items() if k != engine.PURE_ENV_VAR},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert completed.stdout.split() == ["pure", "marketsim.core.matching", "0"]
+
+
 @needs_compiled
 @pytest.mark.parametrize("pair", PAIRS, ids=lambda pair: pair[0].name)
 def test_both_loops_replay_the_samples_identically(pair):

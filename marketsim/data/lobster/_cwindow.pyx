@@ -162,6 +162,11 @@ cdef class WindowKernel:
         stats.executions_behind_known = self.executions_behind_known
         return 0
 
+    cdef inline void applied(self):
+        """Note a command applied at this row's time (as ``engine.apply`` counts it)."""
+        self.last_ts = self.ts
+        self.tier.commands_since_promotion += 1
+
     cdef int row_in_c(self, Py_ssize_t k) except -1:
         """``_Replayer.apply_message`` and ``follow_row`` for row ``k``, or what is left."""
         self.row = k
@@ -208,7 +213,7 @@ cdef class WindowKernel:
             self.out, tier.take_id(order_id), buying, qty, True, price, TIF_GTC, False,
             self.owner, self.ts,
         )
-        self.last_ts = self.ts
+        self.applied()
         return True
 
     cdef int reduce(self, int64_t kind, Py_ssize_t k) except -1:
@@ -248,7 +253,7 @@ cdef class WindowKernel:
             tier.cancel(self.out, resting_id, None, self.ts)
         else:
             tier.replace(self.out, resting_id, open_qty - qty, None, None, self.ts)
-        self.last_ts = self.ts
+        self.applied()
         return 0
 
     cdef int count_execution(self, int32_t slot) except -1:
@@ -365,7 +370,7 @@ cdef class WindowKernel:
             self.out, tier.take_id(order_id), side == 0, qty, True, price, TIF_GTC, True,
             OWNER_REVEALED, self.ts,
         )
-        self.last_ts = self.ts
+        self.applied()
         if self.out.records[first_event].kind == K_REJECTED:  # post-only: it would have crossed
             self.issues["anonymous_volume_would_cross"] += 1
             return 0
@@ -391,8 +396,8 @@ cdef class WindowKernel:
         cdef int64_t qty = half.levels[index].qty
         while index >= 0:
             tier.cancel(self.out, tier.pool[half.levels[index].head].order_id, None, self.ts)
+            self.applied()
             index = tier.find_level(side, price)
-        self.last_ts = self.ts
         side_name = _SIDE_NAMES[side]
         self.anon.pop((side_name, price), None)
         self.window.append((self.row, "drop", side_name, price, qty, tier.seq))
