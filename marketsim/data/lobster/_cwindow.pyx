@@ -47,6 +47,23 @@ cdef int _DIFFERENT = DIFFERENT
 cdef tuple _SIDE_NAMES = ("bid", "ask")  # by C side: 0 bids, 1 asks
 cdef dict _OFFBOOK_KIND = {4: "unmatched", 5: "hidden", 6: "cross"}
 
+#: The counters of ``ReplayStats`` that the kernel keeps in C, by their index in ``counts``.
+cdef tuple _COUNTERS = (
+    "rows_compared",
+    "exact_rows",
+    "revealed_rows",
+    "executions",
+    "executions_not_first",
+    "executions_behind_known",
+)
+cdef enum:
+    ROWS_COMPARED = 0
+    EXACT_ROWS = 1
+    REVEALED_ROWS = 2
+    EXECUTIONS = 3
+    EXECUTIONS_NOT_FIRST = 4
+    EXECUTIONS_BEHIND_KNOWN = 5
+
 #: What ``row_in_c`` leaves to Python: nothing, the whole row, or the check after the message.
 cdef enum:
     DONE = 0
@@ -77,8 +94,7 @@ cdef class WindowKernel:
     cdef bint has_rows
     cdef Py_ssize_t depth
     cdef int64_t divisor
-    cdef int64_t rows_compared, exact_rows, revealed_rows
-    cdef int64_t executions, executions_not_first, executions_behind_known
+    cdef int64_t counts[6]  # see ``_COUNTERS``
 
     def __init__(self, replayer, columns, rows, row_seq):
         """``columns``: the messages' int64 arrays (times in ns, actions, ids, sizes, prices,
@@ -136,13 +152,8 @@ cdef class WindowKernel:
         tier = self.tier
         if not (tier.active or promote(tier, self.engine)) or not load(tier, self.engine):
             return False
-        stats = self.stats
-        self.rows_compared = stats.rows_compared
-        self.exact_rows = stats.exact_rows
-        self.revealed_rows = stats.revealed_rows
-        self.executions = stats.executions
-        self.executions_not_first = stats.executions_not_first
-        self.executions_behind_known = stats.executions_behind_known
+        for index, name in enumerate(_COUNTERS):
+            self.counts[index] = getattr(self.stats, name)
         self.out = EventBatch()
         self.last_ts = None
         return True
@@ -153,13 +164,8 @@ cdef class WindowKernel:
         if self.last_ts is not None:
             self.book.record(self.out, self.last_ts)
         self.out = None
-        stats = self.stats
-        stats.rows_compared = self.rows_compared
-        stats.exact_rows = self.exact_rows
-        stats.revealed_rows = self.revealed_rows
-        stats.executions = self.executions
-        stats.executions_not_first = self.executions_not_first
-        stats.executions_behind_known = self.executions_behind_known
+        for index, name in enumerate(_COUNTERS):
+            setattr(self.stats, name, self.counts[index])
         return 0
 
     cdef inline void applied(self):
@@ -262,14 +268,14 @@ cdef class WindowKernel:
         cdef OrderSlot *order = &tier.pool[slot]
         cdef int side = 0 if order.buying else 1
         cdef PriceLevel *level = &tier.sides[side].levels[tier.find_level(side, order.price)]
-        self.executions += 1
+        self.counts[EXECUTIONS] += 1
         if level.head == slot:
             return 0
-        self.executions_not_first += 1
+        self.counts[EXECUTIONS_NOT_FIRST] += 1
         cdef int32_t ahead = level.head
         while ahead != slot:
             if <object>tier.pool[ahead].owner == self.owner:
-                self.executions_behind_known += 1
+                self.counts[EXECUTIONS_BEHIND_KNOWN] += 1
                 rows = self.stats.behind_known_rows
                 if len(rows) < 100:
                     rows.append(self.row)
@@ -319,8 +325,8 @@ cdef class WindowKernel:
         cdef int asks = self.agreement(1, k, 0)
         cdef int bids = self.agreement(0, k, 2)
         if asks == _EXACT and bids == _EXACT:
-            self.rows_compared += 1
-            self.exact_rows += 1
+            self.counts[ROWS_COMPARED] += 1
+            self.counts[EXACT_ROWS] += 1
             return True
         if asks == _DIFFERENT or bids == _DIFFERENT:
             return False
@@ -330,8 +336,8 @@ cdef class WindowKernel:
             self.reveal(1, k, 0, asks)
         if bids != _EXACT:
             self.reveal(0, k, 2, bids)
-        self.rows_compared += 1
-        self.revealed_rows += 1
+        self.counts[ROWS_COMPARED] += 1
+        self.counts[REVEALED_ROWS] += 1
         return True
 
     cdef bint revealable(self, Py_ssize_t k, Py_ssize_t first, int start):
