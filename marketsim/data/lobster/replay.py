@@ -24,6 +24,10 @@ cancel (lower the quantity, keeping priority), 3 delete, 4 execute the *named* r
 Prices: LOBSTER prices are in 1/10,000 dollar. The instrument has tick 0.01 when every book
 price (message types 1-4 and the orderbook file) is a multiple of 100, else tick 0.0001.
 Off-book prints keep their exact price (midpoint executions print at half cents).
+
+The loop here (``_Replayer``, with ``VisibleWindow``) is the reference. On the compiled engine
+``replay`` runs its compiled twin (``marketsim.data.lobster.compiled``), which gives the same
+results and hands its rare rows back to these methods.
 """
 
 from __future__ import annotations
