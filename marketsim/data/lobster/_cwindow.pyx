@@ -17,6 +17,7 @@ pure methods on the object book, and moves the book back into C afterwards. The
 differential tests in ``tests/data/test_lobster_compiled.py`` keep the two loops equal.
 """
 
+cimport cython
 from libc.stdint cimport int32_t, int64_t
 
 from marketsim.core._cengine cimport (
@@ -75,6 +76,7 @@ cdef inline bint _dummy(int64_t price):
     return price == _ASK_DUMMY or price == _BID_DUMMY
 
 
+@cython.final  # its own calls go straight to its methods
 cdef class WindowKernel:
     """The replay loop of one ``_Replayer`` in C; ``run`` replays a range of rows.
 
