@@ -36,7 +36,7 @@ from marketsim.core._cengine cimport (
 
 from marketsim.core.types import MAX_PRICE_TICKS, MAX_QTY_LOTS
 from marketsim.data.lobster.files import ASK_DUMMY, BID_DUMMY
-from marketsim.data.lobster.replay import OWNER
+from marketsim.data.lobster.replay import _OFFBOOK_KIND, OWNER
 from marketsim.data.lobster.window import DIFFERENT, EXACT, OWNER_REVEALED
 
 cdef int64_t _MAX_PRICE = MAX_PRICE_TICKS
@@ -46,7 +46,6 @@ cdef int64_t _BID_DUMMY = BID_DUMMY
 cdef int _EXACT = EXACT
 cdef int _DIFFERENT = DIFFERENT
 cdef tuple _SIDE_NAMES = ("bid", "ask")  # by C side: 0 bids, 1 asks
-cdef dict _OFFBOOK_KIND = {4: "unmatched", 5: "hidden", 6: "cross"}
 
 #: The counters of ``ReplayStats`` that the kernel keeps in C, by their index in ``counts``.
 cdef tuple _COUNTERS = (
@@ -105,7 +104,7 @@ cdef class WindowKernel:
         self.replayer = replayer
         self.book = replayer.book
         self.engine = self.book.engine
-        self.tier = self.engine._fast  # the compiled engine's fast tier (a TypeError if not)
+        self.tier = self.engine._fast  # the compiled engine's fast tier
         self.stats = replayer.stats
         self.issues = self.stats.issues
         self.anon = replayer.anon
