@@ -1,4 +1,5 @@
-"""Build the optional compiled engine (``marketsim/core/_cengine.pyx``, Cython).
+"""Build the optional compiled engine (``marketsim/core/_cengine.pyx``, Cython) and the
+compiled LOBSTER replay loop over it (``marketsim/data/lobster/_cwindow.pyx``).
 
 Everything else about the package is in pyproject.toml. When the extension cannot be built
 (no C compiler, no Python headers) the install goes on without it and marketsim runs its
@@ -9,6 +10,8 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ENGINE_SOURCE = "marketsim/core/_cengine.pyx"
+#: The replay loop ``cimport``s the engine's C structures (``marketsim/core/_cengine.pxd``).
+REPLAY_SOURCE = "marketsim/data/lobster/_cwindow.pyx"
 
 
 class OptionalBuildExt(build_ext):
@@ -32,11 +35,14 @@ class OptionalBuildExt(build_ext):
 
 
 def engine_extensions() -> list[Extension]:
-    """The compiled engine, cythonized here (Cython is a build requirement)."""
+    """The compiled engine and replay loop, cythonized here (Cython is a build requirement)."""
     from Cython.Build import cythonize
 
-    extension = Extension("marketsim.core._cengine", [ENGINE_SOURCE], extra_compile_args=["-O2"])
-    return cythonize([extension], language_level=3, quiet=True)
+    extensions = [
+        Extension("marketsim.core._cengine", [ENGINE_SOURCE], extra_compile_args=["-O2"]),
+        Extension("marketsim.data.lobster._cwindow", [REPLAY_SOURCE], extra_compile_args=["-O2"]),
+    ]
+    return cythonize(extensions, language_level=3, quiet=True)
 
 
 setup(ext_modules=engine_extensions(), cmdclass={"build_ext": OptionalBuildExt})

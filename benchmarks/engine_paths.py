@@ -28,7 +28,10 @@ For each path the child also applies the commands of the log it produced to a fr
 with ``apply_many`` (no agents, routing or row checks; fastest of 3): the rate the path would
 reach if all its own work took no time, so the share of the engine in the path is visible.
 For ``sim.run`` it also times the agent alone, deciding as many times on the final book
-without applying its commands: no runner could be faster than that.
+without applying its commands: no runner could be faster than that. For the replay on the
+compiled engine it times building the log's event objects from the compact records of that
+``apply_many`` (``list(batch)``): the part of the replay that is ``OrderBook.record`` making
+event objects, which a lazy event log would defer until something reads them.
 
 Targets (issue 14): ``sim.run`` at least 2x its rate before the issue (``--before``, the tree
 above), the LOBSTER replay at least 500,000 rows/s. The compiled-over-pure ratio of
@@ -52,25 +55,48 @@ TARGET_LOBSTER_ROWS_PER_S = 500_000
 EVENTS_PER_STEP = 2.06
 
 # Each child prints: engine, rate by wall time, rate by CPU time, rate of the engine alone
-# (by CPU time) on the commands of the log the path produced, and for sim.run the rate of the
-# agent alone (its decisions without applying them; 0 for the replay).
+# (by CPU time) on the commands of the log the path produced, for sim.run the rate of the
+# agent alone (its decisions without applying them; 0 for the replay), and for the replay the
+# rate of building the log's event objects from compact records alone (0 where the engine
+# makes objects as it goes, and for sim.run).
 ENGINE_ALONE = """
 import marketsim.core
 ENGINE = getattr(marketsim.core, "ENGINE", "pure")  # trees before the compiled engine are pure
 BULK = hasattr(marketsim.core.MatchingEngine, "apply_many")  # else only the path's own rates
 
+def fastest_of_3(work):
+    fastest = float("inf")
+    for _ in range(3):  # the first run also pays for fresh memory
+        started = time.process_time()
+        work()
+        fastest = min(fastest, time.process_time() - started)
+    return fastest
+
+def log_commands(events):
+    from marketsim.core.replay import commands_from_events
+    return [(ts, command) for command, ts in commands_from_events(list(events))]
+
 def engine_alone(events, units):
     if not BULK:
         return 0.0
     from marketsim.core import MatchingEngine
-    from marketsim.core.replay import commands_from_events
-    ops = [(ts, command) for command, ts in commands_from_events(list(events))]
-    fastest = float("inf")
-    for _ in range(3):  # the first run also pays for fresh memory
-        started = time.process_time()
-        MatchingEngine().apply_many(ops)
-        fastest = min(fastest, time.process_time() - started)
-    return units / fastest
+    ops = log_commands(events)
+    return units / fastest_of_3(lambda: MatchingEngine().apply_many(ops))
+
+def objects_alone(events, units):
+    # Building the log's event objects from the compact records of apply_many (compiled only).
+    if not BULK:
+        return 0.0
+    from marketsim.core import MatchingEngine
+    batch = MatchingEngine().apply_many(log_commands(events))
+    if isinstance(batch, list):  # the pure engine makes its objects as it goes
+        return 0.0
+    import gc
+    gc.disable()  # as the replay does while it builds them
+    try:
+        return units / fastest_of_3(lambda: list(batch))
+    finally:
+        gc.enable()
 """
 
 SIM_RUN = (
@@ -104,7 +130,7 @@ def agent_alone(result, steps, units):
     return units / (time.process_time() - started)
 
 print(ENGINE, events / wall, events / cpu, engine_alone(result.events, events),
-      agent_alone(result, steps, events))
+      agent_alone(result, steps, events), 0)
 """
 )
 
@@ -121,7 +147,8 @@ rows = len(messages)
 """
     + ENGINE_ALONE
     + """
-print(ENGINE, rows / wall, rows / cpu, engine_alone(result.events, rows), 0)
+print(ENGINE, rows / wall, rows / cpu, engine_alone(result.events, rows), 0,
+      objects_alone(result.events, rows))
 """
 )
 
@@ -131,8 +158,8 @@ Variant = tuple[str | None, bool, Path | None]
 
 
 def measure(code: str, args: list[str], variant: Variant) -> tuple[float, ...]:
-    """Run ``code`` in a child process; return its (wall, CPU, engine-alone, agent-alone)
-    rates."""
+    """Run ``code`` in a child process; return its (wall, CPU, engine-alone, agent-alone,
+    objects-alone) rates."""
     expected, pure, tree = variant
     environment = {k: v for k, v in os.environ.items() if k != "MARKETSIM_PURE"}
     if pure:
@@ -155,7 +182,7 @@ def measure(code: str, args: list[str], variant: Variant) -> tuple[float, ...]:
 
 def best_of(code: str, args: list[str], variants: dict[str, Variant], rounds: int) -> dict:
     """Best rates of each variant (see ``measure``) over interleaved rounds."""
-    best = {name: (0.0, 0.0, 0.0, 0.0) for name in variants}
+    best = {name: (0.0,) * 5 for name in variants}
     for _ in range(rounds):
         for name, variant in variants.items():
             rates = measure(code, args, variant)
@@ -166,13 +193,15 @@ def best_of(code: str, args: list[str], variants: dict[str, Variant], rounds: in
 def report(title: str, unit: str, best: dict) -> None:
     """One line per variant, then the ratios between them."""
     print(title)
-    for name, (wall, cpu, engine, agent) in best.items():
+    for name, (wall, cpu, engine, agent, objects) in best.items():
         line = f"  {name:<9} {wall:>11,.0f} {unit} wall, {cpu:>11,.0f} by CPU"
         if engine:
             share = cpu / engine
             line += f"; its engine alone on the same commands: {engine:,.0f} ({share:.0%} of it)"
         if agent:
             line += f"; the agent alone: {agent:,.0f} ({cpu / agent:.0%})"
+        if objects:
+            line += f"; building its event objects alone: {objects:,.0f} ({cpu / objects:.0%})"
         print(line)
 
 

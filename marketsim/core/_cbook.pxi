@@ -17,45 +17,8 @@ cdef extern from "Python.h":
     Py_ssize_t Py_REFCNT(PyObject *obj)
 
 
-ctypedef struct OrderSlot:
-    int64_t order_id
-    int64_t price
-    int64_t qty
-    int64_t filled
-    int64_t rested_at  # when it (last) entered the book: the order of the engine's id index
-    PyObject *owner
-    int32_t prev
-    int32_t next
-    uint8_t buying
-    uint8_t post_only
-
-
-ctypedef struct PriceLevel:
-    int64_t price
-    int64_t qty
-    int32_t head
-    int32_t tail
-    int32_t count
-    int64_t created_at  # when it was made: the order of the object book's ``levels`` dict
-    uint8_t is_new
-
-
-ctypedef struct LevelArray:
-    PriceLevel *levels
-    Py_ssize_t size
-    Py_ssize_t capacity
-    int64_t sign
-
-
-ctypedef struct IdEntry:
-    int64_t key  # 0: empty, -1: deleted (order ids are positive)
-    int32_t slot
-
-
-cdef enum:
-    NO_SLOT = -1
-    EMPTY_ID = 0
-    DELETED_ID = -1
+# The structures and the class's attributes are declared in _cengine.pxd, and so are its small
+# inline helpers (the id lookup, finding, removing and linking levels and orders), with their code.
 
 
 cdef void *_grown(void *block, Py_ssize_t count, size_t item_size) except NULL:
@@ -68,18 +31,6 @@ cdef void *_grown(void *block, Py_ssize_t count, size_t item_size) except NULL:
 
 cdef class _CBook:
     """One instrument's resting orders in C structures (see the top of this file)."""
-
-    cdef LevelArray sides[2]  # 0: bids, 1: asks
-    cdef OrderSlot *pool
-    cdef int32_t pool_capacity
-    cdef int32_t free_slot
-    cdef IdEntry *ids
-    cdef Py_ssize_t ids_capacity
-    cdef Py_ssize_t ids_used  # live entries plus deleted markers
-    cdef Py_ssize_t ids_live
-    cdef int hash_shift
-    cdef int64_t rest_count
-    cdef int64_t level_count  # levels made so far (see ``PriceLevel.created_at``)
 
     def __cinit__(self):
         self.sides[0].sign = 1
@@ -137,29 +88,6 @@ cdef class _CBook:
         free(old)
         return 0
 
-    cdef inline Py_ssize_t _id_position(self, int64_t order_id):
-        """Where ``order_id`` is in the table, or the first free place to put it."""
-        cdef Py_ssize_t mask = self.ids_capacity - 1
-        cdef Py_ssize_t position = <Py_ssize_t>(
-            (<uint64_t>order_id * <uint64_t>11400714819323198485ULL) >> self.hash_shift
-        )
-        cdef Py_ssize_t reusable = -1
-        cdef int64_t key
-        while True:
-            key = self.ids[position].key
-            if key == order_id:
-                return position
-            if key == EMPTY_ID:
-                return position if reusable < 0 else reusable
-            if key == DELETED_ID and reusable < 0:
-                reusable = position
-            position = (position + 1) & mask
-
-    cdef inline int32_t id_get(self, int64_t order_id):
-        """The slot of live order ``order_id``, or -1."""
-        cdef Py_ssize_t position = self._id_position(order_id)
-        return self.ids[position].slot if self.ids[position].key == order_id else NO_SLOT
-
     cdef int id_put(self, int64_t order_id, int32_t slot) except -1:
         if 2 * (self.ids_used + 1) > self.ids_capacity:
             self._new_id_table(self.ids_capacity * (2 if 4 * self.ids_live > self.ids_capacity else 1))
@@ -171,33 +99,7 @@ cdef class _CBook:
         self.ids_live += 1
         return 0
 
-    cdef inline void id_delete(self, int64_t order_id):
-        cdef Py_ssize_t position = self._id_position(order_id)
-        if self.ids[position].key == order_id:
-            self.ids[position].key = DELETED_ID
-            self.ids_live -= 1
-
     # -- levels ------------------------------------------------------------------------------
-
-    cdef inline Py_ssize_t find_level(self, int side, int64_t price):
-        """The index of the level at ``price`` on ``side``, or -1 - where it would go."""
-        cdef LevelArray *half = &self.sides[side]
-        cdef int64_t key = half.sign * price
-        cdef Py_ssize_t low = 0, high = half.size, middle
-        cdef int64_t middle_key
-        # Most activity is at or near the best price, the end of the array.
-        if high and half.sign * half.levels[high - 1].price == key:
-            return high - 1
-        while low < high:
-            middle = (low + high) >> 1
-            middle_key = half.sign * half.levels[middle].price
-            if middle_key < key:
-                low = middle + 1
-            elif middle_key > key:
-                high = middle
-            else:
-                return middle
-        return -1 - low
 
     cdef Py_ssize_t level_for(self, int side, int64_t price) except -1:
         """The index of the level at ``price`` on ``side``, created (empty, new) if needed."""
@@ -225,15 +127,6 @@ cdef class _CBook:
         self.level_count += 1
         level.is_new = True
         return index
-
-    cdef inline void remove_level(self, int side, Py_ssize_t index):
-        cdef LevelArray *half = &self.sides[side]
-        half.size -= 1
-        memmove(
-            &half.levels[index],
-            &half.levels[index + 1],
-            (half.size - index) * sizeof(PriceLevel),
-        )
 
     # -- orders ------------------------------------------------------------------------------
 
@@ -280,42 +173,3 @@ cdef class _CBook:
         order.post_only = post_only
         self.append_to_level(&self.sides[side].levels[index], slot)
         return side
-
-    cdef inline void append_to_level(self, PriceLevel *level, int32_t slot):
-        cdef OrderSlot *order = &self.pool[slot]
-        order.next = NO_SLOT
-        order.prev = level.tail
-        if level.tail == NO_SLOT:
-            level.head = slot
-        else:
-            self.pool[level.tail].next = slot
-        level.tail = slot
-        level.count += 1
-        level.qty += order.qty
-
-    cdef inline void unlink(self, PriceLevel *level, int32_t slot):
-        """Take an order out of its level's queue (the level's total is left to the caller)."""
-        cdef OrderSlot *order = &self.pool[slot]
-        if order.prev == NO_SLOT:
-            level.head = order.next
-        else:
-            self.pool[order.prev].next = order.next
-        if order.next == NO_SLOT:
-            level.tail = order.prev
-        else:
-            self.pool[order.next].prev = order.prev
-        level.count -= 1
-
-    cdef inline void free_order(self, int32_t slot):
-        """Forget a removed order: its id, its owner reference and its slot."""
-        cdef OrderSlot *order = &self.pool[slot]
-        self.id_delete(order.order_id)
-        Py_XDECREF(order.owner)
-        order.owner = NULL
-        order.next = self.free_slot
-        self.free_slot = slot
-
-    cdef inline Py_ssize_t level_of(self, int32_t slot):
-        """The index of the level an order rests in."""
-        cdef OrderSlot *order = &self.pool[slot]
-        return self.find_level(0 if order.buying else 1, order.price)

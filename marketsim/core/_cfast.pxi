@@ -11,11 +11,6 @@ from marketsim.errors import PermissionDeniedError, UnknownOrderError
 cdef object _NO_OWNER = ""
 
 
-ctypedef struct Touched:
-    int side
-    int64_t price
-
-
 cdef class _FastTier(_CBook):
     """A ``_CBook`` with the engine counters it runs with and the levels a command touched.
 
@@ -24,23 +19,7 @@ cdef class _FastTier(_CBook):
     commands run; ``next_trade_id`` is the trade-id counter, which the tier owns while active.
     """
 
-    cdef bint active
-    cdef int64_t seq
-    cdef int64_t next_id
-    cdef int64_t next_trade_id
-    cdef int64_t last_trade
-    cdef bint traded
-    cdef Touched *touched
-    cdef Py_ssize_t touched_count
-    cdef Py_ssize_t touched_capacity
-    #: Plain commands in a row before the object book is moved into C (see ``_ctier.pxi``).
-    cdef public int promote_after
-    #: The most times that wait doubles (see ``demote``).
-    cdef public int max_backoff
-    cdef int backoff
-    cdef int streak
-    cdef Py_ssize_t commands_since_promotion
-    cdef EventBatch scratch
+    # Its attributes are declared in _cengine.pxd.
 
     def __cinit__(self):
         self.scratch = EventBatch()

@@ -8,42 +8,13 @@
 # shared Python code made (the rare rules) are kept as they are, in order among the records.
 
 
-ctypedef struct Record:
-    uint8_t kind
-    uint8_t buying  # the event's side: buy (bid for a delta) or sell (ask)
-    uint8_t tif
-    uint8_t flags
-    uint8_t code  # a reason or a delta action
-    int64_t seq
-    int64_t a  # order id (trade id for a trade, index into the objects for a built event)
-    int64_t price
-    int64_t qty
-    int64_t d  # maker id, level order count, or new price
-    int64_t e  # taker id or new quantity
-    PyObject *ts
-    PyObject *owner
-    PyObject *owner2  # a trade's taker
-
-
-cdef enum:
-    K_ACCEPTED = 0
-    K_REJECTED = 1
-    K_TRADE = 2
-    K_CANCELLED = 3
-    K_REPLACED = 4
-    K_DELTA = 5
-    K_BUILT = 6
+# ``Record``, the record kinds and the time-in-force codes are declared in _cengine.pxd.
 
 cdef enum:
     F_HAS_PRICE = 1
     F_POST_ONLY = 2
     F_LAST = 4
     F_PRIORITY_KEPT = 8
-
-cdef enum:
-    TIF_GTC = 0
-    TIF_IOC = 1
-    TIF_FOK = 2
 
 cdef tuple _TIFS = ("GTC", "IOC", "FOK")
 cdef tuple _ORDER_SIDES = ("sell", "buy")  # by `buying`
@@ -91,10 +62,7 @@ cdef class EventBatch:
     ``list(batch)`` to read the events many times.
     """
 
-    cdef Record *records
-    cdef Py_ssize_t size
-    cdef Py_ssize_t capacity
-    cdef list built  # events made by the shared Python code, in order among the records
+    # Its attributes are declared in _cengine.pxd.
 
     def __cinit__(self):
         self.built = []

@@ -5,6 +5,8 @@
   messages and, given the orderbook file, compares the top levels with every row (see
   ``marketsim.data.lobster.replay`` for how the visible window is seeded, revealed and
   dropped). It is exact: every message becomes one engine command.
+- ``compiled``: the replay's loop in C over the compiled engine's book, which ``replay`` uses
+  when that engine runs; same results as the pure loop in ``replay``.
 - ``live``: ``replay(..., into=client)`` also sends the replay's commands to a marketsim server,
   paced by the file's timestamps, so the live views can watch the day unfold (with one
   documented approximation for executions; see ``marketsim.data.lobster.live``).

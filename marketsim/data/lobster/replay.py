@@ -24,6 +24,10 @@ cancel (lower the quantity, keeping priority), 3 delete, 4 execute the *named* r
 Prices: LOBSTER prices are in 1/10,000 dollar. The instrument has tick 0.01 when every book
 price (message types 1-4 and the orderbook file) is a multiple of 100, else tick 0.0001.
 Off-book prints keep their exact price (midpoint executions print at half cents).
+
+The loop here (``_Replayer``, with ``VisibleWindow``) is the reference. On the compiled engine
+``replay`` runs its compiled twin (``marketsim.data.lobster.compiled``), which gives the same
+results and hands its rare rows back to these methods.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from tqdm.auto import tqdm
 
 from marketsim._gc import gc_paused
 from marketsim.core import (
+    ENGINE,
     CancelOrder,
     ExecuteOrder,
     Instrument,
@@ -100,25 +105,50 @@ def replay(
     if len(messages) and int(messages["order_id"].max()) >= ANON_ID_BASE:
         raise ValueError(f"order ids must be below {ANON_ID_BASE} (kept for anonymous volume)")
     symbol = symbol or messages.attrs.get("symbol") or "LOBSTER"
-    divisor = _tick_divisor(messages, orderbook)
-    book = OrderBook(Instrument(symbol, "0.01" if divisor == 100 else "0.0001"))
-    replayer = _Replayer(book, divisor, None if orderbook is None else orderbook.shape[1] // 4)
-    replayer.run(messages, orderbook, progress)
-    result = ReplayResult(book, replayer.stats, replayer.row_seq, replayer.offbook, replayer.window)
+    result = _replay_with(_loop_for(messages, orderbook), messages, orderbook, symbol, progress)
     if into is not None:
         replay_into(into, result, speed=speed, wait=wait, progress=progress)
     return result
 
 
+def _loop_for(messages: pd.DataFrame, orderbook: pd.DataFrame | None) -> type[_Replayer]:
+    """The compiled loop (``marketsim.data.lobster.compiled``) when the compiled engine runs
+    and the frames hold plain integers; the pure loop otherwise."""
+    if ENGINE != "compiled":
+        return _Replayer
+    try:
+        from marketsim.data.lobster.compiled import CompiledReplayer
+    except ImportError:  # the engine was built without the replay's extension
+        return _Replayer
+    return CompiledReplayer if CompiledReplayer.takes(messages, orderbook) else _Replayer
+
+
+def _replay_with(
+    loop: type[_Replayer],
+    messages: pd.DataFrame,
+    orderbook: pd.DataFrame | None,
+    symbol: str,
+    progress: bool,
+) -> ReplayResult:
+    """Replay checked frames with the loop ``loop`` (the differential tests pick it)."""
+    divisor = _tick_divisor(messages, orderbook)
+    book = OrderBook(Instrument(symbol, "0.01" if divisor == 100 else "0.0001"))
+    replayer = loop(book, divisor, None if orderbook is None else orderbook.shape[1] // 4)
+    replayer.run(messages, orderbook, progress)
+    return ReplayResult(book, replayer.stats, replayer.row_seq, replayer.offbook, replayer.window)
+
+
 def _tick_divisor(messages: pd.DataFrame, orderbook: pd.DataFrame | None) -> int:
     """100 (tick 0.01) if every price that reaches the book is a whole cent, else 1."""
     types = messages["type"].to_numpy()
-    prices = [messages["price"].to_numpy()[(types >= 1) & (types <= 4)]]
+    prices = messages["price"].to_numpy()[(types >= 1) & (types <= 4)]
+    if (prices % 100).any():
+        return 1
     if orderbook is not None:
-        values = orderbook.to_numpy()
-        book_prices = values[:, np.r_[0 : values.shape[1] : 2]]
-        prices.append(book_prices[np.abs(book_prices) != ASK_DUMMY])
-    return 100 if all((p % 100 == 0).all() for p in prices) else 1
+        book_prices = orderbook.to_numpy()[:, ::2]
+        if ((book_prices % 100 != 0) & (np.abs(book_prices) != ASK_DUMMY)).any():
+            return 1
+    return 100
 
 
 #: ``_actions`` codes besides the message types.
@@ -167,39 +197,48 @@ class _Replayer(VisibleWindow):
         if rows and n:
             self.ts = ts_all[0]
             self.seed(rows[0], int(messages["type"].iat[0]), sizes[0], prices[0], directions[0])
-        engine, issues, state = self.book.engine, self.stats.issues, self.state
-        bids, asks, depth = state.bids.keys, state.asks.keys, self.levels
+        engine = self.book.engine
         seqs: list[int] = []
         bar = tqdm(total=n, desc=f"replay {self.book.symbol}", unit="msg", disable=not progress)
         with gc_paused():  # the event log grows by millions of acyclic objects
             for k in range(n):
                 self.row = k
                 self.ts = ts_all[k]
-                action = actions[k]
-                if action == 1:
-                    self._submit(ids[k], sizes[k], ticks[k], "bid" if directions[k] == 1 else "ask")
-                elif 2 <= action <= 4:
-                    side = "bid" if directions[k] == 1 else "ask"
-                    self._reduce(action, ids[k], sizes[k], ticks[k], side, prices[k])
-                elif action == 5 or action == 6:
-                    self._offbook_print(action, ids[k], prices[k], sizes[k], directions[k])
-                elif action == MALFORMED:
-                    issues["malformed_message"] += 1
-                elif action == UNKNOWN:
-                    issues["unknown_type"] += 1
+                self.apply_message(actions[k], ids[k], sizes[k], prices[k], ticks[k], directions[k])
                 if rows is not None:
-                    if k:
-                        self.check(rows[k])
-                    else:
-                        self.compare(rows[0], count=False)
-                    if len(bids) > depth or len(asks) > depth:  # type: ignore[operator]
-                        self.drop_deep_levels()
+                    self.follow_row(k, rows[k])
                 seqs.append(engine.seq)
                 if not (k + 1) % _PROGRESS_EVERY:
                     bar.update(k + 1 - bar.n)
         bar.update(n - bar.n)
         bar.close()
         self.row_seq = np.asarray(seqs, dtype="int64")
+
+    def apply_message(
+        self, action: int, order_id: int, size: int, price: int, ticks: int, direction: int
+    ) -> None:
+        """Apply message ``self.row`` (``action`` from ``_actions``, ``ticks`` its price)."""
+        if action == 1:
+            self._submit(order_id, size, ticks, "bid" if direction == 1 else "ask")
+        elif 2 <= action <= 4:
+            side = "bid" if direction == 1 else "ask"
+            self._reduce(action, order_id, size, ticks, side, price)
+        elif action == 5 or action == 6:
+            self._offbook_print(action, order_id, price, size, direction)
+        elif action == MALFORMED:
+            self.stats.issues["malformed_message"] += 1
+        elif action == UNKNOWN:
+            self.stats.issues["unknown_type"] += 1
+
+    def follow_row(self, k: int, row: list[int]) -> None:
+        """Check the window against orderbook row ``k`` (row 0 seeded it) and drop below it."""
+        if k:
+            self.check(row)
+        else:
+            self.compare(row, count=False)
+        state, depth = self.state, self.levels
+        if len(state.bids.keys) > depth or len(state.asks.keys) > depth:  # type: ignore[operator]
+            self.drop_deep_levels()
 
     # -- message types ----------------------------------------------------------------------
 
