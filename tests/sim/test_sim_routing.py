@@ -191,3 +191,37 @@ def test_sim_run_equals_the_reference_runner_on_the_pure_engine_too():
     )
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     assert " passed" in completed.stdout
+
+
+# The compiled engine without the router's extension (a partial build): the object router runs.
+WITHOUT_THE_ROUTER = """
+import sys
+
+class NoRouterExtension:
+    def find_spec(self, name, path=None, target=None):
+        if name == "marketsim.sim._crouter":
+            raise ImportError("simulated: the router was not compiled")
+        return None
+
+sys.meta_path.insert(0, NoRouterExtension())
+from marketsim import sim
+from marketsim.core import ENGINE, OrderBook
+from marketsim.sim.routing import command_router
+from marketsim.sim.view import MarketState
+
+router = command_router(OrderBook("ACME"), {}, MarketState())
+result = sim.run([sim.ZeroIntelligence()], "ACME", steps=200, seed=7, progress=False)
+print(ENGINE, type(router).__name__, len(result.book.events) > 0)
+"""
+
+
+@needs_compiled
+def test_without_the_router_extension_the_compiled_engine_gets_the_object_router():
+    completed = subprocess.run(
+        [sys.executable, "-c", WITHOUT_THE_ROUTER],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.split() == ["compiled", "ObjectRouter", "True"]
