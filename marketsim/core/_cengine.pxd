@@ -5,8 +5,8 @@
 # event records (``EventBatch``), the moves between the tiers and ``_apply_into`` (one command
 # into a batch), to drive the engine from C without a Python call per command:
 # ``marketsim/data/lobster/_cwindow.pyx`` does this for the LOBSTER replay and
-# ``marketsim/sim/_crouter.pyx`` for the simulation's router. A new attribute or cdef method of these classes is declared here too,
-# and an inline method is defined here.
+# ``marketsim/sim/_crouter.pyx`` for the simulation's router. A new attribute or cdef method
+# of these classes is declared here too, and an inline method or function is defined here.
 
 from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
