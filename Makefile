@@ -7,9 +7,9 @@ PYTHON ?= python3
 # The browser test drives Debian's chromium at this path (it is skipped without it).
 CHROMIUM ?= /usr/bin/chromium
 VENV := .venv
-# The compiled engine's and replay loop's sources: editing them rebuilds the extensions.
+# The compiled engine's, replay loop's and router's sources: editing them rebuilds the extensions.
 ENGINE_SOURCE := $(wildcard marketsim/core/_cengine.pyx marketsim/core/_cengine.pxd \
-	marketsim/core/*.pxi marketsim/data/lobster/_cwindow.pyx)
+	marketsim/core/*.pxi marketsim/data/lobster/_cwindow.pyx marketsim/sim/_crouter.pyx)
 BIN := $(VENV)/bin
 INTEROP := tests/interop
 # The page that shows widgets with VS Code's widget manager (tests/browser).

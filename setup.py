@@ -1,7 +1,8 @@
-"""Build the optional compiled engine (``marketsim/core/_cengine.pyx``, Cython) and the
-compiled LOBSTER replay loop over it (``marketsim/data/lobster/_cwindow.pyx``).
+"""Build the optional compiled engine (``marketsim/core/_cengine.pyx``, Cython) and the two
+extensions over it: the compiled LOBSTER replay loop (``marketsim/data/lobster/_cwindow.pyx``)
+and the simulation's record router (``marketsim/sim/_crouter.pyx``).
 
-Everything else about the package is in pyproject.toml. When the extension cannot be built
+Everything else about the package is in pyproject.toml. When an extension cannot be built
 (no C compiler, no Python headers) the install goes on without it and marketsim runs its
 pure-Python engine, saying so once when it starts (``marketsim.core.engine``).
 """
@@ -10,8 +11,10 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ENGINE_SOURCE = "marketsim/core/_cengine.pyx"
-#: The replay loop ``cimport``s the engine's C structures (``marketsim/core/_cengine.pxd``).
+#: The replay loop and the router ``cimport`` the engine's C structures
+#: (``marketsim/core/_cengine.pxd``).
 REPLAY_SOURCE = "marketsim/data/lobster/_cwindow.pyx"
+ROUTER_SOURCE = "marketsim/sim/_crouter.pyx"
 
 
 class OptionalBuildExt(build_ext):
@@ -35,12 +38,14 @@ class OptionalBuildExt(build_ext):
 
 
 def engine_extensions() -> list[Extension]:
-    """The compiled engine and replay loop, cythonized here (Cython is a build requirement)."""
+    """The compiled engine, replay loop and router, cythonized here (Cython is a build
+    requirement)."""
     from Cython.Build import cythonize
 
     extensions = [
         Extension("marketsim.core._cengine", [ENGINE_SOURCE], extra_compile_args=["-O2"]),
         Extension("marketsim.data.lobster._cwindow", [REPLAY_SOURCE], extra_compile_args=["-O2"]),
+        Extension("marketsim.sim._crouter", [ROUTER_SOURCE], extra_compile_args=["-O2"]),
     ]
     return cythonize(extensions, language_level=3, quiet=True)
 

@@ -71,4 +71,4 @@ def test_without_a_c_compiler_the_build_skips_the_compiled_engine_and_succeeds(t
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert "marketsim: not building the compiled engine" in completed.stdout
-    assert not list((tmp_path / "lib").rglob("*.so"))  # neither the engine nor the replay loop
+    assert not list((tmp_path / "lib").rglob("*.so"))  # no engine, replay loop or router

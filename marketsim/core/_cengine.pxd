@@ -2,14 +2,50 @@
 #
 # ``_cengine.pyx`` (with its ``.pxi`` includes) implements everything declared here. Another
 # extension can ``cimport`` the fast tier's book (``_CBook``, ``_FastTier``), its compact
-# event records (``EventBatch``) and the moves between the tiers, to drive the engine from C
-# without a Python call per command: ``marketsim/data/lobster/_cwindow.pyx`` does this for
-# the LOBSTER replay. A new attribute or cdef method of these classes is declared here too,
-# and an inline method is defined here.
+# event records (``EventBatch``), the moves between the tiers and ``_apply_into`` (one command
+# into a batch), to drive the engine from C without a Python call per command:
+# ``marketsim/data/lobster/_cwindow.pyx`` does this for the LOBSTER replay and
+# ``marketsim/sim/_crouter.pyx`` for the simulation's router. A new attribute or cdef method
+# of these classes is declared here too, and an inline method or function is defined here.
 
-from cpython.ref cimport PyObject, Py_XDECREF
+from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.string cimport memmove
+
+
+# -- slot access (_cslots.pxi) ----------------------------------------------------------------
+
+cdef class _Layout:
+    cdef object cls
+    cdef Py_ssize_t offsets[16]
+    cdef Py_ssize_t count
+
+
+cdef object _build(_Layout layout, tuple values)
+
+
+cdef inline object _get(object obj, Py_ssize_t offset):
+    """The value of the slot at ``offset`` (AttributeError if it was never set)."""
+    cdef PyObject *value = (<PyObject**>((<char*><PyObject*>obj) + offset))[0]
+    if value is NULL:
+        raise AttributeError("slot not set")
+    return <object>value
+
+
+cdef inline void _set(object obj, Py_ssize_t offset, object value):
+    """Store ``value`` in the slot at ``offset``."""
+    cdef PyObject **slot = <PyObject**>((<char*><PyObject*>obj) + offset)
+    cdef PyObject *old = slot[0]
+    Py_INCREF(value)
+    slot[0] = <PyObject*>value
+    Py_XDECREF(old)
+
+
+cdef inline object _exactly(object obj, object cls):
+    """``obj``, after checking it is a ``cls`` exactly."""
+    if type(obj) is not cls:
+        raise TypeError(f"expected a {cls.__name__}, got {type(obj).__name__}")
+    return obj
 
 
 # -- the book (_cbook.pxi) ----------------------------------------------------------------------
@@ -219,6 +255,14 @@ cdef enum:
     TIF_IOC = 1
     TIF_FOK = 2
 
+cdef enum:  # Record.flags
+    F_HAS_PRICE = 1
+    F_POST_ONLY = 2
+    F_LAST = 4
+    F_PRIORITY_KEPT = 8
+
+cdef tuple _ORDER_SIDES  # a Record's ``buying`` as an order's side: ("sell", "buy")
+
 
 cdef class EventBatch:
     cdef Record *records
@@ -323,3 +367,8 @@ cdef bint promote(_FastTier tier, object engine) except -1
 cdef int demote(_FastTier tier, object engine) except -1
 cdef bint load(_FastTier tier, object engine) except -1
 cdef int store(_FastTier tier, object engine) except -1
+
+
+# -- one command into a batch of records (_capply.pxi) ------------------------------------------
+
+cdef object _apply_into(object engine, _FastTier tier, EventBatch out, object command, object ts)

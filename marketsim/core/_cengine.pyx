@@ -66,7 +66,7 @@ include "_cbook.pxi"
 include "_crecords.pxi"
 include "_cfast.pxi"
 include "_ctier.pxi"
-include "_croute.pxi"
+include "_capply.pxi"
 
 
 cdef object _islice = itertools.islice

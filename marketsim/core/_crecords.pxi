@@ -8,16 +8,11 @@
 # shared Python code made (the rare rules) are kept as they are, in order among the records.
 
 
-# ``Record``, the record kinds and the time-in-force codes are declared in _cengine.pxd.
-
-cdef enum:
-    F_HAS_PRICE = 1
-    F_POST_ONLY = 2
-    F_LAST = 4
-    F_PRIORITY_KEPT = 8
+# ``Record``, the record kinds, the time-in-force codes, the flags and ``_ORDER_SIDES`` are
+# declared in _cengine.pxd.
 
 cdef tuple _TIFS = ("GTC", "IOC", "FOK")
-cdef tuple _ORDER_SIDES = ("sell", "buy")  # by `buying`
+_ORDER_SIDES = ("sell", "buy")  # by `buying`
 cdef tuple _BOOK_SIDES = ("ask", "bid")
 cdef tuple _ACTIONS = ("add", "update", "delete")
 #: Reasons by code: what the fast tier can say about a rejection or a cancellation.

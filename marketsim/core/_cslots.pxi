@@ -7,9 +7,11 @@
 # directly, and builds an object by allocating it and filling its slots. The objects are the
 # very ones the pure engine makes; only the access is faster. Every object reached this way is
 # type-checked first, so an unexpected object raises TypeError instead of being misread.
+# ``_Layout``'s fields and the inline readers and writers (``_get``, ``_set``, ``_exactly``)
+# are in _cengine.pxd, so that other extensions use them too.
 
 from cpython.object cimport PyTypeObject
-from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
+from cpython.ref cimport PyObject, Py_INCREF
 
 
 cdef extern from "structmember.h":
@@ -31,36 +33,9 @@ cdef Py_ssize_t _offset(object cls, str name) except -1:
     return (<PyMemberDescrObject*><PyObject*>descriptor).d_member.offset
 
 
-cdef inline object _get(object obj, Py_ssize_t offset):
-    """The value of the slot at ``offset`` (AttributeError if it was never set)."""
-    cdef PyObject *value = (<PyObject**>((<char*><PyObject*>obj) + offset))[0]
-    if value is NULL:
-        raise AttributeError("slot not set")
-    return <object>value
-
-
-cdef inline void _set(object obj, Py_ssize_t offset, object value):
-    """Store ``value`` in the slot at ``offset``."""
-    cdef PyObject **slot = <PyObject**>((<char*><PyObject*>obj) + offset)
-    cdef PyObject *old = slot[0]
-    Py_INCREF(value)
-    slot[0] = <PyObject*>value
-    Py_XDECREF(old)
-
-
-cdef inline object _exactly(object obj, object cls):
-    """``obj``, after checking it is a ``cls`` exactly."""
-    if type(obj) is not cls:
-        raise TypeError(f"expected a {cls.__name__}, got {type(obj).__name__}")
-    return obj
-
-
 cdef class _Layout:
-    """The slots of a class, in the order a builder gives their values."""
-
-    cdef object cls
-    cdef Py_ssize_t offsets[16]
-    cdef Py_ssize_t count
+    """The slots of a class, in the order a builder gives their values (``cls``, ``offsets``
+    and ``count``, declared in _cengine.pxd)."""
 
     def __cinit__(self, cls, fields):
         if set(fields) != set(cls.__slots__) or len(fields) > 16:

@@ -2,9 +2,10 @@
 
 The runner hands every command to a router. ``ObjectRouter`` does it with the engine's public
 ``apply`` and ``route`` (``marketsim.sim.view``) over the event objects; with the compiled
-engine, ``command_router`` picks its ``RecordRouter`` instead, which does the same from the
-engine's compact records, so that no event object is built while the agents trade. Either
-way ``log`` holds the run's events, for ``OrderBook.record`` at the end.
+engine, ``command_router`` picks the ``RecordRouter`` of ``marketsim/sim/_crouter.pyx``
+instead, which does the same from the engine's compact records, so that no event object is
+built while the agents trade. Either way ``log`` holds the run's events, for
+``OrderBook.record`` at the end.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from marketsim.core.orderbook import OrderBook
 from marketsim.sim.view import AgentState, MarketState, OwnOrder, OwnOrders, route
 
 try:
-    from marketsim.core import _cengine
-except ImportError:  # no compiled engine: the pure one runs, and ObjectRouter serves it
-    _cengine = None  # type: ignore[assignment]
+    from marketsim.core._cengine import MatchingEngine as CompiledEngine
+    from marketsim.sim._crouter import RecordRouter
+except ImportError:  # not compiled: ObjectRouter serves every engine
+    CompiledEngine = RecordRouter = None  # type: ignore[assignment,misc]
 
 
 class Router(Protocol):
@@ -54,8 +56,8 @@ class ObjectRouter:
 def command_router(book: OrderBook, states: dict[str, AgentState], market: MarketState) -> Router:
     """The fastest router for ``book``'s engine: the compiled ``RecordRouter`` when the book
     runs the compiled engine, else an ``ObjectRouter``."""
-    if _cengine is not None and isinstance(book.engine, _cengine.MatchingEngine):
-        return _cengine.RecordRouter(
+    if RecordRouter is not None and isinstance(book.engine, CompiledEngine):
+        return RecordRouter(
             book.engine, states, market, route, orders_class=OwnOrders, order_class=OwnOrder
         )
     return ObjectRouter(book, states, market)

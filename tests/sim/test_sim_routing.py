@@ -139,7 +139,11 @@ def test_the_compiled_engine_gets_the_record_router_and_the_pure_one_the_object_
     compiled = command_router(OrderBook("ACME"), states, market)
     pure_book = OrderBook("ACME")
     pure_book.engine = PureEngine()
-    assert type(compiled).__name__ == "RecordRouter"
+    # sim's own extension, not the core's: the core knows nothing of agents (DESIGN.md).
+    assert (type(compiled).__module__, type(compiled).__name__) == (
+        "marketsim.sim._crouter",
+        "RecordRouter",
+    )
     assert type(command_router(pure_book, states, market)) is ObjectRouter
 
 
@@ -191,3 +195,37 @@ def test_sim_run_equals_the_reference_runner_on_the_pure_engine_too():
     )
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     assert " passed" in completed.stdout
+
+
+# The compiled engine without the router's extension (a partial build): the object router runs.
+WITHOUT_THE_ROUTER = """
+import sys
+
+class NoRouterExtension:
+    def find_spec(self, name, path=None, target=None):
+        if name == "marketsim.sim._crouter":
+            raise ImportError("simulated: the router was not compiled")
+        return None
+
+sys.meta_path.insert(0, NoRouterExtension())
+from marketsim import sim
+from marketsim.core import ENGINE, OrderBook
+from marketsim.sim.routing import command_router
+from marketsim.sim.view import MarketState
+
+router = command_router(OrderBook("ACME"), {}, MarketState())
+result = sim.run([sim.ZeroIntelligence()], "ACME", steps=200, seed=7, progress=False)
+print(ENGINE, type(router).__name__, len(result.book.events) > 0)
+"""
+
+
+@needs_compiled
+def test_without_the_router_extension_the_compiled_engine_gets_the_object_router():
+    completed = subprocess.run(
+        [sys.executable, "-c", WITHOUT_THE_ROUTER],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.split() == ["compiled", "ObjectRouter", "True"]

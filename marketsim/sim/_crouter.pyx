@@ -1,53 +1,44 @@
-# One command at a time into a growing log of records, each routed to its owner's state
-# (included by _cengine.pyx after _ctier.pxi).
-#
-# ``sim.run`` applies one command per agent decision and must tell the agents what happened
-# to their orders before the next decision. Through ``MatchingEngine.apply`` each command's
-# events become event objects, are logged, and are read back by a Python loop
-# (``marketsim.sim.view.route``). ``RecordRouter`` does the same work without the objects: the
-# fast tier appends its records to one ``EventBatch`` (the run's log, which the book keeps
-# lazily, see ``marketsim.core.eventlog``) and a C loop reads the new records to update the
-# owners' states, keeping their ``OwnOrders`` in C. Commands the object tier runs arrive as
-# event objects and go to the Python ``route`` the router was given. The pure reference is
-# ``marketsim.sim.routing.ObjectRouter``; ``tests/sim/test_sim_routing.py`` keeps them equal.
+# cython: language_level=3, infer_types=True
+"""The compiled twin of the simulation's routing (Cython), over the engine's compact records.
+
+``sim.run`` applies one command per agent decision and must tell the agents what happened
+to their orders before the next decision. Through ``MatchingEngine.apply`` each command's
+events become event objects, are logged, and are read back by a Python loop
+(``marketsim.sim.view.route``). ``RecordRouter`` does the same work without the objects: the
+engine's fast tier appends its records to one ``EventBatch`` (the run's log, which the book
+keeps lazily, see ``marketsim.core.eventlog``) through ``_apply_into``, and a C loop reads the
+new records to update the owners' states, keeping their ``OwnOrders`` in C. Commands the
+object tier runs arrive as event objects and go to the Python ``route`` the router was given.
+
+The engine's structures come from ``marketsim/core/_cengine.pxd``; the core knows nothing of
+this module. The pure reference is ``marketsim.sim.routing.ObjectRouter``;
+``tests/sim/test_sim_routing.py`` keeps the two equal.
+"""
 
 from cpython.dict cimport PyDict_GetItem
+from cpython.ref cimport PyObject
+from libc.stdint cimport int64_t
 
+from marketsim.core._cengine cimport (
+    F_HAS_PRICE,
+    K_ACCEPTED,
+    K_CANCELLED,
+    K_REPLACED,
+    K_TRADE,
+    TIF_GTC,
+    EventBatch,
+    Record,
+    _FastTier,
+    _Layout,
+    _ORDER_SIDES,
+    _apply_into,
+    _build,
+    _exactly,
+    _get,
+    _set,
+)
 
-cdef object _apply_into(object engine, _FastTier tier, EventBatch out, object command, object ts):
-    """``MatchingEngine.apply`` of one command, its events appended to ``out`` as records.
-
-    Returns None then; returns the list of event objects instead (``out`` unchanged) when the
-    object tier ran the command. On an error ``out`` is as it was.
-    """
-    kind = type(command)
-    cdef Py_ssize_t size = out.size
-    if _fast_command(command, kind):
-        if _fast_tier_ready(tier, engine):
-            if load(tier, engine):
-                try:
-                    _run_fast(tier, out, command, kind, ts)
-                except BaseException:
-                    _truncate(out, size)
-                    raise
-                finally:
-                    store(tier, engine)
-                return None
-            demote(tier, engine)
-    elif tier.active:
-        demote(tier, engine)
-    return _object_apply(engine, command, ts)
-
-
-cdef void _truncate(EventBatch batch, Py_ssize_t size):
-    """Drop the records after the first ``size`` (and the references they hold)."""
-    cdef Record *record
-    while batch.size > size:
-        batch.size -= 1
-        record = &batch.records[batch.size]
-        Py_XDECREF(record.ts)
-        Py_XDECREF(record.owner)
-        Py_XDECREF(record.owner2)
+from marketsim.core._cengine import MatchingEngine
 
 
 cdef class _Owner:
