@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from blocked_imports import script_without
 
 from marketsim.core import ENGINE, engine
 
@@ -21,23 +22,17 @@ CORE_TESTS = Path(__file__).parent
 RERUN_VAR = "MARKETSIM_CORE_RERUN"
 
 # Makes importing the compiled engine fail, as on a machine that could not build it.
-WITHOUT_COMPILED_ENGINE = """
-import sys
-
-class NoCompiledEngine:
-    def find_spec(self, name, path=None, target=None):
-        if name == "marketsim.core._cengine":
-            raise ImportError("simulated: no compiled engine")
-        return None
-
-sys.meta_path.insert(0, NoCompiledEngine())
+WITHOUT_COMPILED_ENGINE = script_without(
+    ("marketsim.core._cengine",),
+    """
 from marketsim import OrderBook
 from marketsim.core import ENGINE
 book = OrderBook("ACME")
 book.submit("sell", 5, price=10)
 result = book.submit("buy", 7, price=10)
 print(ENGINE, type(book.engine).__module__, result.status, result.filled_qty)
-"""
+""",
+)
 
 
 def child_environment(**overrides: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from blocked_imports import script_without
 from hypothesis import HealthCheck, given, settings
 from lobster_days import lobster_days
 
@@ -89,21 +90,15 @@ def test_replay_falls_back_to_the_pure_loop_without_the_extension(monkeypatch):
 
 
 # A machine where nothing compiled could be built: the pure engine and the pure loop run.
-WITHOUT_COMPILED_CODE = """
-import sys
-
-class NoCompiledCode:
-    def find_spec(self, name, path=None, target=None):
-        if name in ("marketsim.core._cengine", "marketsim.data.lobster._cwindow"):
-            raise ImportError("simulated: nothing compiled")
-        return None
-
-sys.meta_path.insert(0, NoCompiledCode())
+WITHOUT_COMPILED_CODE = script_without(
+    ("marketsim.core._cengine", "marketsim.data.lobster._cwindow"),
+    """
 from marketsim.core import ENGINE
 from marketsim.data import lobster
 result = lobster.replay(sys.argv[1], sys.argv[2], progress=False)
 print(ENGINE, type(result.book.engine).__module__, result.stats.mismatches)
-"""
+""",
+)
 
 
 def test_without_compiled_code_the_pure_engine_and_loop_replay():

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from blocked_imports import script_without
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -198,16 +199,9 @@ def test_sim_run_equals_the_reference_runner_on_the_pure_engine_too():
 
 
 # The compiled engine without the router's extension (a partial build): the object router runs.
-WITHOUT_THE_ROUTER = """
-import sys
-
-class NoRouterExtension:
-    def find_spec(self, name, path=None, target=None):
-        if name == "marketsim.sim._crouter":
-            raise ImportError("simulated: the router was not compiled")
-        return None
-
-sys.meta_path.insert(0, NoRouterExtension())
+WITHOUT_THE_ROUTER = script_without(
+    ("marketsim.sim._crouter",),
+    """
 from marketsim import sim
 from marketsim.core import ENGINE, OrderBook
 from marketsim.sim.routing import command_router
@@ -216,7 +210,8 @@ from marketsim.sim.view import MarketState
 router = command_router(OrderBook("ACME"), {}, MarketState())
 result = sim.run([sim.ZeroIntelligence()], "ACME", steps=200, seed=7, progress=False)
 print(ENGINE, type(router).__name__, len(result.book.events) > 0)
-"""
+""",
+)
 
 
 @needs_compiled
